@@ -201,3 +201,64 @@ func Redact(dsn string) string {
 	}
 	return u.Redacted()
 }
+
+// Page asks for one page of a list ordered by id, newest first. Cursor is
+// the id of the last item of the previous page ("" for the first page).
+// IDs sort by creation time, so the cursor stays right while rows are added.
+type Page struct {
+	Cursor string
+	Limit  int
+}
+
+// DefaultPageSize and MaxPageSize bound Page.Limit.
+const (
+	DefaultPageSize = 50
+	MaxPageSize     = 500
+)
+
+// Size returns the limit to use, within bounds.
+func (p Page) Size() int {
+	switch {
+	case p.Limit <= 0:
+		return DefaultPageSize
+	case p.Limit > MaxPageSize:
+		return MaxPageSize
+	}
+	return p.Limit
+}
+
+// CursorOrMax returns the cursor to compare ids with: "id < $n" then
+// selects everything when there is no cursor.
+func (p Page) CursorOrMax() string {
+	if p.Cursor == "" {
+		return "~" // sorts after every base32 id
+	}
+	return p.Cursor
+}
+
+// Scanner is a *sql.Row or *sql.Rows.
+type Scanner interface{ Scan(dest ...any) error }
+
+// CollectPage reads every row with scan, for a query that asked for
+// limit+1 rows: it returns at most limit items and, when there was one
+// more, the cursor of the next page (the id of the last item returned).
+// It closes rows.
+func CollectPage[T any](rows *sql.Rows, limit int, scan func(Scanner) (T, error), id func(T) string) ([]T, string, error) {
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, "", err
+	}
+	if len(out) > limit {
+		out = out[:limit]
+		return out, id(out[limit-1]), nil
+	}
+	return out, "", nil
+}

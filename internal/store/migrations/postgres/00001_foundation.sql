@@ -97,9 +97,14 @@ CREATE TABLE cases (
     closed_at         BIGINT,
     reopen_count      INTEGER NOT NULL DEFAULT 0,
     contact_count     INTEGER NOT NULL DEFAULT 0,
+    -- last_seq numbers the case's events; bumping it locks the case row, so
+    -- that two writers never give two events the same number.
+    last_seq          INTEGER NOT NULL DEFAULT 0,
     version           INTEGER NOT NULL DEFAULT 1
 );
 CREATE INDEX cases_owner_status ON cases(owner_id, status, id);
+-- An agent's open work, the most read list of all.
+CREATE INDEX cases_owner_active ON cases(owner_id, id) WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal');
 CREATE INDEX cases_customer ON cases(customer_id, id);
 CREATE INDEX cases_status ON cases(status, id);
 CREATE INDEX cases_category ON cases(category, id);
@@ -134,6 +139,7 @@ CREATE TABLE case_messages (
     id         TEXT PRIMARY KEY,
     case_id    TEXT NOT NULL REFERENCES cases(id),
     author_id  TEXT REFERENCES users(id),
+    from_customer BOOLEAN NOT NULL DEFAULT FALSE,
     visibility TEXT NOT NULL,
     body       TEXT NOT NULL,
     created_at BIGINT NOT NULL
