@@ -1,0 +1,113 @@
+// Command anchor is Anchor, a customer-service operations platform, in one
+// binary: the server, its migrations, its administration from the command
+// line, and its planning tools.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"strings"
+	"syscall"
+
+	_ "time/tzdata" // calendars name IANA zones; the binary must not depend on the host's zoneinfo
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// command is one subcommand.
+type command struct {
+	summary string
+	run     func(ctx context.Context, env *env, args []string) error
+}
+
+// env is what a command reads and writes besides its flags, so that tests
+// can run commands in-process.
+type env struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	getenv         func(string) string
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"run the server (API, background jobs)", runServe},
+		"migrate": {"bring the database schema up to date", runMigrate},
+		"user":    {"manage users: user add --email E --name N --role R", runUser},
+		"token":   {"manage API tokens: token create --email E", runToken},
+		"demo":    {"load demo data into an empty database", runDemo},
+		"version": {"print the version", func(_ context.Context, e *env, _ []string) error {
+			fmt.Fprintln(e.stdout, "anchor", version)
+			return nil
+		}},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
+	if err := run(ctx, e, os.Args[1:]); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "anchor:", err)
+		}
+		os.Exit(2)
+	}
+}
+
+func run(ctx context.Context, e *env, args []string) error {
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(e.stderr, cmds)
+		if len(args) == 0 {
+			return errors.New("no command given")
+		}
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		usage(e.stderr, cmds)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "Usage: anchor <command> [flags]\n\nCommands:")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-9s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "\nEvery command takes --db (or ANCHOR_DB): a SQLite file path (default ./anchor.db) or a postgres:// URL.\nRun 'anchor <command> -h' for its flags.")
+}
+
+// flags returns a FlagSet for a subcommand with the --db flag every command
+// shares, defaulting to ANCHOR_DB and then ./anchor.db.
+func flags(e *env, name string) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("anchor "+name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	db := fs.String("db", envOr(e, "ANCHOR_DB", "anchor.db"), "database: a SQLite file path or a postgres:// URL (env ANCHOR_DB)")
+	return fs, db
+}
+
+func envOr(e *env, name, def string) string {
+	if v := strings.TrimSpace(e.getenv(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}

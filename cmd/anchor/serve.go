@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"anchor/internal/demo"
+	"anchor/internal/httpapi"
+	"anchor/internal/store"
+)
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs, dsn := flags(e, "serve")
+	addr := fs.String("addr", envOr(e, "ANCHOR_ADDR", "127.0.0.1:8080"), "listen address (env ANCHOR_ADDR)")
+	withDemo := fs.Bool("demo", false, "load demo data first when the database is empty, and print how to sign in")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	logger := newLogger(e.stderr, slog.LevelInfo)
+	db, err := openMigrated(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		if err := loadDemo(ctx, e, db); err != nil {
+			return err
+		}
+	}
+	api := httpapi.New(db, logger)
+	api.Version = version
+	srv := &http.Server{
+		Handler:           api.Handler(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       60 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	logger.Info("anchor serving", "addr", ln.Addr().String(), "db", store.Redact(*dsn), "engine", db.Dialect, "version", version)
+	fmt.Fprintf(e.stdout, "Anchor is listening on http://%s\n", ln.Addr())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	logger.Info("shutting down")
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+func openMigrated(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+func runMigrate(ctx context.Context, e *env, args []string) error {
+	fs, dsn := flags(e, "migrate")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.SchemaVersion(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "schema is at version %d (%s)\n", v, db.Dialect)
+	return nil
+}
+
+func runDemo(ctx context.Context, e *env, args []string) error {
+	fs, dsn := flags(e, "demo")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return loadDemo(ctx, e, db)
+}
+
+func loadDemo(ctx context.Context, e *env, db *store.DB) error {
+	res, err := demo.Load(ctx, db)
+	if errors.Is(err, demo.ErrNotEmpty) {
+		fmt.Fprintln(e.stdout, "The database already has users: demo data not loaded.")
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "Demo data loaded: %d customers, %d cases.\n", res.Customers, res.Cases)
+	fmt.Fprintf(e.stdout, "Sign in as %s with password %s\n", res.AdminEmail, res.AdminPassword)
+	fmt.Fprintf(e.stdout, "API token (admin): %s\n", res.AdminToken)
+	fmt.Fprintf(e.stdout, "  try: curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/v1/cases?status=active\n", res.AdminToken)
+	return nil
+}

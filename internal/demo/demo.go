@@ -1,0 +1,227 @@
+// Package demo fills an empty database with a small, believable company:
+// segments, departments (one of them an outside carrier), a team of agents
+// with supervisors, customers, and a month of cases with contacts, handoffs
+// and callbacks. It goes through the same services as the API, so demo
+// data obeys every rule real data does.
+package demo
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"anchor/internal/cases"
+	"anchor/internal/customers"
+	"anchor/internal/departments"
+	"anchor/internal/store"
+	"anchor/internal/users"
+)
+
+// ErrNotEmpty is returned when the database already has users: demo data is
+// never mixed into a real one.
+var ErrNotEmpty = errors.New("database is not empty")
+
+// Result says what was loaded and how to sign in.
+type Result struct {
+	Customers     int
+	Cases         int
+	AdminEmail    string
+	AdminPassword string
+	AdminToken    string
+}
+
+// Load fills an empty database. History is written with the clock set back
+// over the last 30 days, so that cases have believable ages; the clock is
+// restored before Load returns.
+func Load(ctx context.Context, db *store.DB) (Result, error) {
+	var n int
+	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+		return Result{}, fmt.Errorf("demo: %w", err)
+	}
+	if n > 0 {
+		return Result{}, ErrNotEmpty
+	}
+	realNow := db.Now
+	defer func() { db.Now = realNow }()
+	end := realNow()
+	t := end.Add(-30 * 24 * time.Hour)
+	db.Now = func() time.Time { return t }
+	rng := rand.New(rand.NewPCG(20261126, 1))
+
+	us := users.NewService(db)
+	cs := &customers.Service{DB: db}
+	ds := &departments.Service{DB: db}
+	ks := &cases.Service{DB: db}
+	res := Result{AdminEmail: "admin@anchor.demo", AdminPassword: users.GeneratePassword()}
+
+	admin, err := us.Create(ctx, users.NewUser{Email: res.AdminEmail, Name: "Ada Admin", Role: users.RoleAdmin, Password: res.AdminPassword})
+	if err != nil {
+		return Result{}, fmt.Errorf("demo admin: %w", err)
+	}
+	if _, res.AdminToken, err = us.CreateToken(ctx, admin.ID, "demo", 0); err != nil {
+		return Result{}, fmt.Errorf("demo token: %w", err)
+	}
+	if _, err := us.Create(ctx, users.NewUser{Email: "director@anchor.demo", Name: "Diane Director", Role: users.RoleDirector}); err != nil {
+		return Result{}, fmt.Errorf("demo director: %w", err)
+	}
+	var sups []users.User
+	for _, name := range []string{"Sam Supervisor", "Sofia Supervisor"} {
+		u, err := us.Create(ctx, users.NewUser{Email: fmt.Sprintf("sup%d@anchor.demo", len(sups)+1), Name: name, Role: users.RoleSupervisor})
+		if err != nil {
+			return Result{}, fmt.Errorf("demo supervisor: %w", err)
+		}
+		sups = append(sups, u)
+	}
+	var agents []users.User
+	for i, name := range []string{"Ana Alves", "Ben Brooks", "Chen Li", "Dara Okafor", "Eli Novak", "Fatima Zahra"} {
+		u, err := us.Create(ctx, users.NewUser{Email: fmt.Sprintf("agent%d@anchor.demo", i+1), Name: name, Role: users.RoleAgent, SupervisorID: sups[i%2].ID})
+		if err != nil {
+			return Result{}, fmt.Errorf("demo agent: %w", err)
+		}
+		agents = append(agents, u)
+	}
+	var depts []departments.Department
+	for _, d := range []departments.NewDepartment{
+		{Name: "Finance", AcceptWithinSeconds: 4 * 3600, CompleteWithinSeconds: 24 * 3600},
+		{Name: "Logistics", AcceptWithinSeconds: 2 * 3600, CompleteWithinSeconds: 8 * 3600},
+		{Name: "Legal", AcceptWithinSeconds: 24 * 3600, CompleteWithinSeconds: 5 * 24 * 3600},
+		{Name: "IT", AcceptWithinSeconds: 3600, CompleteWithinSeconds: 12 * 3600},
+		{Name: "ParcelCo (carrier)", External: true, AcceptWithinSeconds: 3600, CompleteWithinSeconds: 48 * 3600},
+	} {
+		dep, err := ds.Create(ctx, d)
+		if err != nil {
+			return Result{}, fmt.Errorf("demo department: %w", err)
+		}
+		depts = append(depts, dep)
+	}
+	for i, dep := range depts[:2] {
+		if _, err := us.Create(ctx, users.NewUser{Email: fmt.Sprintf("dept%d@anchor.demo", i+1), Name: dep.Name + " desk", Role: users.RoleDepartment, DepartmentID: dep.ID}); err != nil {
+			return Result{}, fmt.Errorf("demo department member: %w", err)
+		}
+	}
+	var segs []customers.Segment
+	for _, s := range []customers.NewSegment{
+		{Name: "enterprise", Description: "key accounts with a named relationship manager"},
+		{Name: "business", Description: "small and medium businesses"},
+		{Name: "retail", Description: "consumers"},
+	} {
+		seg, err := cs.CreateSegment(ctx, s)
+		if err != nil {
+			return Result{}, fmt.Errorf("demo segment: %w", err)
+		}
+		segs = append(segs, seg)
+	}
+	names := []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
+		"Soylent", "Gringotts", "Oceanic", "Vandelay", "Pied Piper", "Monarch", "Aperture", "Duff", "Nakatomi", "Oscorp"}
+	var custs []customers.Customer
+	for i := 0; i < 60; i++ {
+		seg := segs[min(i/10, 2)]
+		name := fmt.Sprintf("%s %s", names[i%len(names)], []string{"Ltd", "GmbH", "S.A.", "Inc"}[i/len(names)%4])
+		if seg.Name == "retail" {
+			name = fmt.Sprintf("%s household %d", names[i%len(names)], i)
+		}
+		rev := float64(5000 + rng.IntN(200000))
+		c, err := cs.Create(ctx, admin.Actor(), customers.NewCustomer{Name: name, SegmentID: seg.ID, OwnerID: agents[i%len(agents)].ID,
+			ExternalID: fmt.Sprintf("CRM-%05d", 1000+i), Revenue: &rev,
+			Contacts: []customers.Contact{{Name: "Main contact", Email: fmt.Sprintf("contact%d@customer%d.example", i, i), Phone: fmt.Sprintf("+44 20 7946 %04d", i)}}})
+		if err != nil {
+			return Result{}, fmt.Errorf("demo customer: %w", err)
+		}
+		custs = append(custs, c)
+	}
+	res.Customers = len(custs)
+
+	subjects := []struct{ subject, category string }{
+		{"Invoice shows the wrong amount", "billing"}, {"Parcel not delivered", "delivery"}, {"Refund not received", "billing"},
+		{"Cannot log in to the portal", "access"}, {"Product arrived damaged", "delivery"}, {"Change of billing address", "account"},
+		{"Question about the contract terms", "contract"}, {"Order missing an item", "delivery"}, {"Charged twice", "billing"},
+	}
+	channels := []string{"phone", "phone", "email", "email", "web", "chat", "visit", "social"}
+	priorities := []string{"low", "normal", "normal", "normal", "high", "urgent"}
+	for i := 0; i < 240; i++ {
+		t = end.Add(-30*24*time.Hour + time.Duration(i)*3*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
+		cust := custs[rng.IntN(len(custs))]
+		sub := subjects[rng.IntN(len(subjects))]
+		ch := channels[rng.IntN(len(channels))]
+		c, err := ks.Create(ctx, agents[rng.IntN(len(agents))].Actor(), cases.NewCase{CustomerID: cust.ID, Subject: sub.subject, Channel: ch,
+			Category: sub.category, Priority: priorities[rng.IntN(len(priorities))], FirstContact: &cases.NewContact{}})
+		if err != nil {
+			return Result{}, fmt.Errorf("demo case: %w", err)
+		}
+		res.Cases++
+		owner := users.User{ID: c.OwnerID, Role: users.RoleAgent}
+		age := end.Sub(t)
+		advance := func(d time.Duration) bool {
+			if t.Add(d).After(end.Add(-time.Minute)) {
+				return false
+			}
+			t = t.Add(d)
+			return true
+		}
+		if !advance(time.Duration(10+rng.IntN(50)) * time.Minute) {
+			continue
+		}
+		open := cases.StatusOpen
+		if c, err = ks.Update(ctx, owner.Actor(), c.ID, cases.Update{Status: &open, Version: c.Version}); err != nil {
+			return Result{}, fmt.Errorf("demo case: %w", err)
+		}
+		if _, err := ks.AddMessage(ctx, owner.Actor(), c.ID, cases.NewMessage{Body: "Thank you, we are looking into it.", Visibility: "public"}); err != nil {
+			return Result{}, fmt.Errorf("demo message: %w", err)
+		}
+		if rng.IntN(3) == 0 {
+			dep := depts[rng.IntN(len(depts))]
+			h, err := ks.SendHandoff(ctx, owner.Actor(), c.ID, cases.NewHandoff{DepartmentID: dep.ID, Request: "Please check and confirm: " + sub.subject})
+			if err != nil {
+				return Result{}, fmt.Errorf("demo handoff: %w", err)
+			}
+			if advance(time.Duration(1+rng.IntN(6)) * time.Hour) {
+				accepted := cases.HandoffAccepted
+				sup := sups[0].Actor()
+				if h, err = ks.UpdateHandoff(ctx, sup, h.ID, cases.HandoffUpdate{Status: &accepted, Version: h.Version}); err != nil {
+					return Result{}, fmt.Errorf("demo handoff: %w", err)
+				}
+				if advance(time.Duration(2+rng.IntN(40)) * time.Hour) {
+					done, answer := cases.HandoffCompleted, "Done: confirmed and corrected."
+					if _, err = ks.UpdateHandoff(ctx, sup, h.ID, cases.HandoffUpdate{Status: &done, Answer: &answer, Version: h.Version}); err != nil {
+						return Result{}, fmt.Errorf("demo handoff: %w", err)
+					}
+				}
+			}
+		}
+		if rng.IntN(4) == 0 {
+			start := t.Add(time.Duration(1+rng.IntN(20)) * time.Hour).Truncate(time.Hour)
+			cb, err := ks.PromiseCallback(ctx, owner.Actor(), c.ID, cases.NewCallback{WindowStart: start, WindowEnd: start.Add(2 * time.Hour), Phone: cust.Contacts[0].Phone})
+			if err != nil {
+				return Result{}, fmt.Errorf("demo callback: %w", err)
+			}
+			if advance(start.Sub(t) + time.Duration(rng.IntN(180))*time.Minute) {
+				if _, err := ks.UpdateCallback(ctx, owner.Actor(), cb.ID, cases.CallbackUpdate{Status: cases.CallbackMade, Outcome: "reached", Version: cb.Version}); err != nil {
+					return Result{}, fmt.Errorf("demo callback: %w", err)
+				}
+			}
+		}
+		if age < 3*24*time.Hour || rng.IntN(6) == 0 {
+			continue // still being worked
+		}
+		if !advance(time.Duration(1+rng.IntN(48)) * time.Hour) {
+			continue
+		}
+		c, err = ks.Get(ctx, c.ID)
+		if err != nil {
+			return Result{}, err
+		}
+		resolved := cases.StatusResolved
+		if c, err = ks.Update(ctx, owner.Actor(), c.ID, cases.Update{Status: &resolved, Version: c.Version}); err != nil {
+			return Result{}, fmt.Errorf("demo case: %w", err)
+		}
+		if rng.IntN(2) == 0 && advance(72*time.Hour) {
+			closed := cases.StatusClosed
+			if _, err = ks.Update(ctx, owner.Actor(), c.ID, cases.Update{Status: &closed, Version: c.Version}); err != nil {
+				return Result{}, fmt.Errorf("demo case: %w", err)
+			}
+		}
+	}
+	return res, nil
+}
