@@ -1,0 +1,1013 @@
+package queuelog
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// Outcome is how a queue visit ended.
+type Outcome string
+
+// Visit outcomes. DESIGN.md's abandon_rate counts only OutcomeAbandoned as
+// abandoned; timeout, exit by key, exit empty and withdrawn are the "other
+// exits", offered but not abandoned.
+const (
+	// OutcomeAnswered: a member took the call (CONNECT, then COMPLETE*).
+	OutcomeAnswered Outcome = "answered"
+	// OutcomeTransferred: answered, then transferred by the member.
+	OutcomeTransferred Outcome = "transferred"
+	// OutcomeAbandoned: the caller hung up while waiting (ABANDON).
+	OutcomeAbandoned Outcome = "abandoned"
+	// OutcomeTimeout: the queue's timeout ran out (EXITWITHTIMEOUT); with
+	// an overflow dialplan the call goes on to a next visit.
+	OutcomeTimeout Outcome = "timeout"
+	// OutcomeExitKey: the caller pressed a key to leave (EXITWITHKEY).
+	OutcomeExitKey Outcome = "exit_key"
+	// OutcomeExitEmpty: leavewhenempty removed the caller (EXITEMPTY).
+	OutcomeExitEmpty Outcome = "exit_empty"
+	// OutcomeWithdrawn: removed by QueueWithdrawCaller (WITHDRAW).
+	OutcomeWithdrawn Outcome = "withdrawn"
+	// OutcomeDropped: answered but dropped by Asterisk because the
+	// channels were incompatible (SYSCOMPAT): a system failure, neither
+	// handled nor abandoned by the customer.
+	OutcomeDropped Outcome = "dropped"
+	// OutcomeRejected: the caller never entered the queue: the dialplan
+	// logged FULL, JOINEMPTY, JOINUNAVAIL or CLOSED with QueueLog(). Not an
+	// offered contact; Reason says which.
+	OutcomeRejected Outcome = "rejected"
+	// OutcomeUnknown: still waiting when the log stopped or Asterisk
+	// restarted (Flush, QUEUESTART); Truncated is set.
+	OutcomeUnknown Outcome = "unknown"
+)
+
+// Handled reports whether a member handled the contact, which is what
+// aht and occupancy count.
+func (o Outcome) Handled() bool { return o == OutcomeAnswered || o == OutcomeTransferred }
+
+// ContactRecord is one queue visit of one call: the unit that abandon_rate,
+// service_level, asa and aht count. A call that overflows from queue A to
+// queue B gives two records with the same CallID and Visit 1 and 2.
+type ContactRecord struct {
+	CallID string
+	// Visit numbers the call's visits to queues, from 1, in order.
+	Visit int
+	Queue string
+	// CallerID is the caller's number from ENTERQUEUE; DID the dialled
+	// number from a QueueLog() DID line, when the dialplan writes one.
+	CallerID, DID string
+	// OfferedAt is when the call entered the queue.
+	OfferedAt time.Time
+	// Wait is the time in the queue until answered, or until it left
+	// unanswered. From the holdtime/waittime Asterisk logs when present
+	// (immune to clock jitter between lines), else from the timestamps.
+	Wait    time.Duration
+	Outcome Outcome
+	// Reason is the event that rejected the call (OutcomeRejected).
+	Reason string
+	// Agent is the member who answered (or, for SYSCOMPAT and an ABANDON
+	// during the member's announcement, who was about to).
+	Agent string
+	// AnsweredAt is when the member answered; zero if never.
+	AnsweredAt time.Time
+	// Talk is the time connected (calltime).
+	Talk time.Duration
+	// ACW is the after-contact work of a handled contact: the length of a
+	// wrap-up pause taken right after it (ACWMeasured) or else the queue's
+	// configured wrap-up time.
+	ACW         time.Duration
+	ACWMeasured bool
+	// RingAttempts counts members rung for this visit: each RINGNOANSWER,
+	// RINGCANCELED and AGENTDUMP, plus the ring that was answered.
+	RingAttempts int
+	// Unanswered lists, in order, the members rung who did not take it.
+	Unanswered []string
+	// TransferKind and TransferTarget describe a transfer (see Transfer).
+	TransferKind, TransferTarget string
+	// EndedAt is when the visit ended: completion, transfer or exit.
+	EndedAt time.Time
+	// EndedBy is "agent" or "caller" for COMPLETEAGENT/COMPLETECALLER.
+	EndedBy string
+	// ExitKey is the key pressed (OutcomeExitKey).
+	ExitKey string
+	// Position is where the caller was when it left; OrigPosition where it
+	// joined. Zero when not logged.
+	Position, OrigPosition int
+	// Partial is set when the visit's ENTERQUEUE is not in the input (the
+	// call began before the log did): OfferedAt is then reconstructed
+	// from the logged wait.
+	Partial bool
+	// Truncated is set when the visit had not ended when Flush or a
+	// QUEUESTART closed it.
+	Truncated bool
+	// FirstLine and LastLine are the input lines of its first and last
+	// events, for tracing a figure back to the log.
+	FirstLine, LastLine int
+}
+
+// SessionKind is the kind of an agent span.
+type SessionKind string
+
+// Agent span kinds; availability = (logged in − paused) / logged in.
+const (
+	// SessionLoggedIn: a member of a queue (ADDMEMBER to REMOVEMEMBER) or,
+	// with Queue "", an agent logged in (AGENTLOGIN to AGENTLOGOFF).
+	SessionLoggedIn SessionKind = "logged_in"
+	// SessionPaused: paused in a queue (PAUSE to UNPAUSE), or in all queues
+	// with Queue "" (PAUSEALL to UNPAUSEALL). Asterisk also writes a PAUSE
+	// line per queue after a PAUSEALL, so the two overlap: measure paused
+	// time with Coverage, which counts overlapping spans once.
+	SessionPaused SessionKind = "paused"
+	// SessionAvailable (Queue ""): logged in somewhere and not paused
+	// everywhere it is a member: the time the agent could take a contact.
+	SessionAvailable SessionKind = "available"
+)
+
+// AgentSession is a span of an agent's state.
+type AgentSession struct {
+	Agent string
+	// Queue is the queue the span applies to, "" for all queues.
+	Queue string
+	Kind  SessionKind
+	// Reason is the pause reason (SessionPaused).
+	Reason     string
+	Start, End time.Time
+	// Partial is set when the start is not in the input and was
+	// reconstructed (AGENTLOGOFF logs how long the agent was logged in).
+	Partial bool
+	// Truncated is set when Flush or a QUEUESTART closed the span.
+	Truncated          bool
+	StartLine, EndLine int
+}
+
+// Duration is End − Start.
+func (s AgentSession) Duration() time.Duration { return s.End.Sub(s.Start) }
+
+// Config is what the Builder needs to know beyond the log.
+type Config struct {
+	// WrapUp is each queue's configured wrap-up time (queues.conf
+	// wrapuptime), used as a handled contact's ACW when no wrap-up pause
+	// follows it.
+	WrapUp map[string]time.Duration
+	// WrapUpPauseReasons are pause reasons that mean "wrap-up"; compared
+	// without regard to case.
+	WrapUpPauseReasons []string
+	// WrapUpPauseWithin is how soon after a call ends a wrap-up pause must
+	// start to count as that call's ACW (default 10 s).
+	WrapUpPauseWithin time.Duration
+	// Tolerance is how far apart in time two lines may be and still be
+	// taken as out of order or duplicated rather than separate (default
+	// 2 s): Asterisk stamps lines with whole seconds from several threads,
+	// and database exports sort rows of the same second arbitrarily.
+	Tolerance time.Duration
+	// PersistentMembers mirrors queues.conf persistentmembers: Asterisk
+	// re-adds dynamic members after a restart without logging ADDMEMBER,
+	// so their logged-in spans are reopened after a QUEUESTART.
+	PersistentMembers bool
+}
+
+func (c Config) tolerance() time.Duration {
+	if c.Tolerance > 0 {
+		return c.Tolerance
+	}
+	return 2 * time.Second
+}
+
+func (c Config) wrapWithin() time.Duration {
+	if c.WrapUpPauseWithin > 0 {
+		return c.WrapUpPauseWithin
+	}
+	return 10 * time.Second
+}
+
+// Stats counts what the Builder did with its input, for the import report.
+type Stats struct {
+	Events int
+	// Ignored are events the Builder has no use for (unknown kinds,
+	// PENALTY, CONFIGRELOAD, lines without the ids they need); they are
+	// still valid events for the event store.
+	Ignored int
+	// Orphans are visits whose ENTERQUEUE was not seen.
+	Orphans int
+	// Merged are ENTERQUEUE lines that arrived after later events of the
+	// same visit and were merged into it.
+	Merged int
+	// Duplicates are end events for a visit that had already ended.
+	Duplicates int
+	// UnmatchedUnpause counts UNPAUSE/UNPAUSEALL with no open pause, and
+	// UnmatchedLogoff REMOVEMEMBER/AGENTLOGOFF with no open login.
+	UnmatchedUnpause, UnmatchedLogoff int
+	// Restarts counts QUEUESTART lines.
+	Restarts int
+}
+
+// Builder turns queue_log events, fed in file order, into ContactRecords
+// and AgentSessions. It holds no clock: time advances with the events.
+// Records are handed out once complete, which for a handled contact is
+// after its wrap-up window has passed; Flush closes everything.
+//
+// A Builder is for one continuous stream (one file, or rotated files in
+// order); it is not safe for concurrent use.
+type Builder struct {
+	cfg      Config
+	wrap     map[string]bool
+	now      time.Time
+	open     map[visitKey]*visit
+	calls    map[string]*callState
+	pending  []*pendingRecord
+	agents   map[string]*agentState
+	contacts []ContactRecord
+	sessions []AgentSession
+	stats    Stats
+	// lastPrune is when forgotten calls were last dropped (log time).
+	lastPrune time.Time
+}
+
+type visitKey struct{ callID, queue string }
+
+type visit struct {
+	rec       ContactRecord
+	connected bool
+	entered   bool
+}
+
+type callState struct {
+	visits int
+	did    string
+	last   time.Time
+	// closed holds, per queue, when a visit last ended by its own end
+	// event, to recognise duplicate and late lines.
+	closed map[string]time.Time
+}
+
+type pendingRecord struct {
+	rec       ContactRecord
+	releaseAt time.Time
+	entered   bool
+	// awaitPause: a handled contact whose agent may still start a wrap-up
+	// pause; inPause: that pause has started at pauseStart in pauseQueue.
+	awaitPause, inPause bool
+	pauseStart          time.Time
+	pauseQueue          string
+}
+
+type agentState struct {
+	name   string
+	login  map[string]*AgentSession
+	pause  map[string]*AgentSession
+	avail  *AgentSession
+	queues map[string]bool
+	acw    *pendingRecord
+}
+
+// NewBuilder returns a Builder with the given configuration.
+func NewBuilder(cfg Config) *Builder {
+	b := &Builder{
+		cfg:    cfg,
+		wrap:   make(map[string]bool),
+		open:   make(map[visitKey]*visit),
+		calls:  make(map[string]*callState),
+		agents: make(map[string]*agentState),
+	}
+	for _, r := range cfg.WrapUpPauseReasons {
+		b.wrap[strings.ToLower(strings.TrimSpace(r))] = true
+	}
+	return b
+}
+
+// Take returns the contact records and agent sessions completed since the
+// last call, and forgets them.
+func (b *Builder) Take() ([]ContactRecord, []AgentSession) {
+	c, s := b.contacts, b.sessions
+	b.contacts, b.sessions = nil, nil
+	return c, s
+}
+
+// Stats returns the counters so far.
+func (b *Builder) Stats() Stats { return b.stats }
+
+// Add feeds the next event. Events must come in input order; timestamps
+// that step back by a second or two are tolerated (durations never go
+// negative).
+func (b *Builder) Add(e Event) {
+	b.stats.Events++
+	if e.Time.After(b.now) {
+		b.now = e.Time
+		b.release(false)
+	}
+	if b.now.Sub(b.lastPrune) > time.Hour {
+		b.lastPrune = b.now
+		b.prune()
+	}
+	kind := kindOf(e.Kind)
+	f, _ := e.Decode() // a malformed number is simply not used
+	switch kind {
+	case KindEnterQueue:
+		if b.callOK(e) {
+			b.enter(e, f)
+			return
+		}
+	case KindConnect:
+		if b.callOK(e) {
+			b.connect(e, f)
+			return
+		}
+	case KindRingNoAnswer, KindRingCanceled, KindAgentDump:
+		if b.callOK(e) {
+			b.ring(e)
+			return
+		}
+	case KindCompleteAgent, KindCompleteCaller, KindBlindTransfer, KindAttendedTransfer, KindTransfer:
+		if b.callOK(e) {
+			b.complete(e, kind, f)
+			return
+		}
+	case KindAbandon, KindExitWithTimeout, KindExitEmpty, KindExitWithKey, KindWithdraw, KindSysCompat:
+		if b.callOK(e) {
+			b.exit(e, kind, f)
+			return
+		}
+	case KindFull, KindJoinEmpty, KindJoinUnavail, KindClosed:
+		if b.callOK(e) {
+			b.reject(e, kind)
+			return
+		}
+	case KindDID:
+		if id(e.CallID) != "" {
+			b.call(e.CallID, e.Time).did = f.DID
+			return
+		}
+	case KindAddMember, KindRemoveMember, KindAgentLogin, KindAgentCallbackLogin,
+		KindAgentLogoff, KindAgentCallbackLogoff, KindPause, KindUnpause, KindPauseAll, KindUnpauseAll:
+		if id(e.Agent) != "" {
+			b.agentEvent(e, kind, f)
+			return
+		}
+	case KindQueueStart:
+		b.stats.Restarts++
+		b.restart(e)
+		return
+	}
+	b.stats.Ignored++
+}
+
+// id maps Asterisk's placeholder ids to "".
+func id(s string) string {
+	s = strings.TrimSpace(s)
+	switch s {
+	case "NONE", "none", "":
+		return ""
+	}
+	return s
+}
+
+// callOK reports whether e names a call and a queue.
+func (b *Builder) callOK(e Event) bool {
+	return id(e.CallID) != "" && id(e.Queue) != ""
+}
+
+func (b *Builder) call(callID string, t time.Time) *callState {
+	cs := b.calls[callID]
+	if cs == nil {
+		cs = &callState{}
+		b.calls[callID] = cs
+	}
+	if t.After(cs.last) {
+		cs.last = t
+	}
+	return cs
+}
+
+func (b *Builder) enter(e Event, f Fields) {
+	k := visitKey{e.CallID, e.Queue}
+	cs := b.call(e.CallID, e.Time)
+	tol := b.cfg.tolerance()
+	if v := b.open[k]; v != nil {
+		if !v.entered && near(e.Time, v.rec.OfferedAt, tol) {
+			b.mergeEnter(&v.rec, e, f)
+			v.entered = true
+			return
+		}
+		// The previous visit never logged its end: close it where it was
+		// last seen rather than invent an end.
+		b.truncate(k, v, v.rec.EndedAt)
+	}
+	for _, p := range b.pending {
+		if !p.entered && p.rec.CallID == e.CallID && p.rec.Queue == e.Queue &&
+			!e.Time.Before(p.rec.OfferedAt.Add(-tol)) && !e.Time.After(p.rec.EndedAt.Add(tol)) {
+			b.mergeEnter(&p.rec, e, f)
+			p.entered = true
+			return
+		}
+	}
+	cs.visits++
+	v := &visit{entered: true}
+	v.rec = ContactRecord{
+		CallID:    e.CallID,
+		Visit:     cs.visits,
+		Queue:     e.Queue,
+		CallerID:  f.CallerID,
+		DID:       cs.did,
+		OfferedAt: e.Time,
+		EndedAt:   e.Time,
+		FirstLine: e.Line,
+		LastLine:  e.Line,
+	}
+	if f.HasPosition {
+		v.rec.OrigPosition = f.Position
+	}
+	b.open[k] = v
+}
+
+// mergeEnter applies an ENTERQUEUE that arrived after later lines of its
+// visit (same-second rows sorted differently in a database export).
+func (b *Builder) mergeEnter(r *ContactRecord, e Event, f Fields) {
+	b.stats.Merged++
+	b.stats.Orphans--
+	r.Partial = false
+	r.OfferedAt = e.Time
+	r.CallerID = f.CallerID
+	if f.HasPosition && r.OrigPosition == 0 {
+		r.OrigPosition = f.Position
+	}
+	if e.Line < r.FirstLine || r.FirstLine == 0 {
+		r.FirstLine = e.Line
+	}
+}
+
+func near(a, b time.Time, tol time.Duration) bool {
+	d := a.Sub(b)
+	return d <= tol && d >= -tol
+}
+
+// visitFor finds the open visit an event belongs to, or starts an orphan
+// visit for a call whose ENTERQUEUE is not in the input. It returns nil
+// for a late or repeated line of a visit that has already ended.
+func (b *Builder) visitFor(e Event) *visit {
+	k := visitKey{e.CallID, e.Queue}
+	cs := b.call(e.CallID, e.Time)
+	if v := b.open[k]; v != nil {
+		return v
+	}
+	if t, ok := cs.closed[e.Queue]; ok && near(e.Time, t, b.cfg.tolerance()) {
+		b.stats.Duplicates++
+		return nil
+	}
+	b.stats.Orphans++
+	cs.visits++
+	v := &visit{}
+	v.rec = ContactRecord{
+		CallID:    e.CallID,
+		Visit:     cs.visits,
+		Queue:     e.Queue,
+		DID:       cs.did,
+		OfferedAt: e.Time,
+		EndedAt:   e.Time,
+		Partial:   true,
+		FirstLine: e.Line,
+		LastLine:  e.Line,
+	}
+	b.open[k] = v
+	return v
+}
+
+func (b *Builder) connect(e Event, f Fields) {
+	v := b.visitFor(e)
+	if v == nil {
+		return
+	}
+	r := &v.rec
+	touch(r, e)
+	v.connected = true
+	r.AnsweredAt = e.Time
+	r.Agent = id(e.Agent)
+	r.RingAttempts++
+	if f.HasWait {
+		r.Wait = f.Wait
+		if r.Partial {
+			r.OfferedAt = e.Time.Add(-f.Wait)
+		}
+	} else {
+		r.Wait = since(e.Time, r.OfferedAt)
+	}
+	b.nextCall(r.Agent, e.Time)
+}
+
+// nextCall settles the wrap-up of the agent's previous contact when the
+// agent takes another call: a wrap-up pause cannot outlast it, and a pause
+// that starts later belongs to the new call.
+func (b *Builder) nextCall(agent string, t time.Time) {
+	a := b.agents[agent]
+	if a == nil || a.acw == nil {
+		return
+	}
+	p := a.acw
+	if p.inPause {
+		p.rec.ACW = since(t, p.pauseStart)
+		p.rec.ACWMeasured = true
+		p.inPause = false
+		p.releaseAt = t
+	}
+	p.awaitPause = false
+	a.acw = nil
+}
+
+func (b *Builder) ring(e Event) {
+	v := b.visitFor(e)
+	if v == nil {
+		return
+	}
+	touch(&v.rec, e)
+	v.rec.RingAttempts++
+	if a := id(e.Agent); a != "" {
+		v.rec.Unanswered = append(v.rec.Unanswered, a)
+	}
+}
+
+// complete handles COMPLETE* and the transfers: the end of an answered
+// visit.
+func (b *Builder) complete(e Event, kind string, f Fields) {
+	v := b.visitFor(e)
+	if v == nil {
+		return
+	}
+	r := &v.rec
+	touch(r, e)
+	if r.Agent == "" || !v.connected {
+		r.Agent = id(e.Agent)
+	}
+	if !v.connected {
+		// CONNECT missing (the log began mid-call): answered calltime ago.
+		r.RingAttempts++
+		r.AnsweredAt = e.Time
+		if f.HasTalk {
+			r.AnsweredAt = e.Time.Add(-f.Talk)
+		}
+	}
+	if f.HasWait {
+		r.Wait = f.Wait
+		if r.Partial {
+			r.OfferedAt = r.AnsweredAt.Add(-f.Wait)
+		}
+	} else if !v.connected {
+		r.Wait = since(r.AnsweredAt, r.OfferedAt)
+	}
+	if f.HasTalk {
+		r.Talk = f.Talk
+	} else {
+		r.Talk = since(e.Time, r.AnsweredAt)
+	}
+	if f.HasOrigPosition && r.OrigPosition == 0 {
+		r.OrigPosition = f.OrigPosition
+	}
+	r.Outcome = OutcomeAnswered
+	switch kind {
+	case KindCompleteAgent:
+		r.EndedBy = "agent"
+	case KindCompleteCaller:
+		r.EndedBy = "caller"
+	default:
+		r.Outcome = OutcomeTransferred
+		r.TransferKind = f.Transfer.Kind
+		r.TransferTarget = f.Transfer.Target()
+	}
+	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
+}
+
+// exit handles the unanswered ends of a visit, and SYSCOMPAT.
+func (b *Builder) exit(e Event, kind string, f Fields) {
+	v := b.visitFor(e)
+	if v == nil {
+		return
+	}
+	r := &v.rec
+	touch(r, e)
+	if f.HasWait {
+		r.Wait = f.Wait
+		if r.Partial {
+			r.OfferedAt = e.Time.Add(-f.Wait)
+		}
+	} else if !v.connected {
+		r.Wait = since(e.Time, r.OfferedAt)
+	}
+	if f.HasPosition {
+		r.Position = f.Position
+	}
+	if f.HasOrigPosition && r.OrigPosition == 0 {
+		r.OrigPosition = f.OrigPosition
+	}
+	if a := id(e.Agent); a != "" && r.Agent == "" {
+		r.Agent = a
+	}
+	switch kind {
+	case KindAbandon:
+		r.Outcome = OutcomeAbandoned
+	case KindExitWithTimeout:
+		r.Outcome = OutcomeTimeout
+	case KindExitEmpty:
+		r.Outcome = OutcomeExitEmpty
+	case KindExitWithKey:
+		r.Outcome = OutcomeExitKey
+		r.ExitKey = f.Key
+	case KindWithdraw:
+		r.Outcome = OutcomeWithdrawn
+	case KindSysCompat:
+		r.Outcome = OutcomeDropped
+	}
+	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
+}
+
+// reject records a call that a QueueLog() line says never entered the
+// queue.
+func (b *Builder) reject(e Event, kind string) {
+	k := visitKey{e.CallID, e.Queue}
+	if b.open[k] != nil {
+		b.stats.Ignored++
+		return
+	}
+	cs := b.call(e.CallID, e.Time)
+	cs.visits++
+	b.pending = append(b.pending, &pendingRecord{
+		entered:   true,
+		releaseAt: e.Time.Add(b.cfg.tolerance()),
+		rec: ContactRecord{
+			CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
+			OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind,
+			FirstLine: e.Line, LastLine: e.Line,
+		},
+	})
+}
+
+func touch(r *ContactRecord, e Event) {
+	if e.Time.After(r.EndedAt) {
+		r.EndedAt = e.Time
+	}
+	if e.Line > r.LastLine {
+		r.LastLine = e.Line
+	}
+}
+
+// since is t − from, never negative: lines may step back a second.
+func since(t, from time.Time) time.Duration {
+	if t.Before(from) {
+		return 0
+	}
+	return t.Sub(from)
+}
+
+// close ends a visit and queues its record; a handled one waits for its
+// agent's possible wrap-up pause.
+func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
+	delete(b.open, k)
+	r := v.rec
+	if at.After(r.EndedAt) || byEvent {
+		r.EndedAt = at
+	}
+	if r.EndedAt.Before(r.OfferedAt) {
+		r.EndedAt = r.OfferedAt
+	}
+	p := &pendingRecord{rec: r, entered: v.entered, releaseAt: r.EndedAt.Add(b.cfg.tolerance())}
+	if byEvent {
+		cs := b.call(k.callID, at)
+		if cs.closed == nil {
+			cs.closed = make(map[string]time.Time, 1)
+		}
+		cs.closed[k.queue] = at
+	}
+	if byEvent && r.Outcome.Handled() && r.Agent != "" {
+		if !r.AnsweredAt.IsZero() {
+			b.nextCall(r.Agent, r.AnsweredAt)
+		}
+		b.nextCall(r.Agent, r.EndedAt)
+		a := b.agent(r.Agent)
+		p.awaitPause = true
+		p.releaseAt = r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance()))
+		a.acw = p
+		// A wrap-up pause logged in the same second just before the
+		// completion (threads race) still counts.
+		for q, s := range a.pause {
+			if b.isWrap(s.Reason) && !s.Start.Before(r.EndedAt.Add(-b.cfg.tolerance())) {
+				p.inPause, p.pauseStart, p.pauseQueue = true, s.Start, q
+				break
+			}
+		}
+	}
+	b.pending = append(b.pending, p)
+}
+
+// truncate closes a visit that will not get its end event.
+func (b *Builder) truncate(k visitKey, v *visit, at time.Time) {
+	r := &v.rec
+	r.Truncated = true
+	if v.connected {
+		r.Outcome = OutcomeAnswered
+		r.Talk = since(at, r.AnsweredAt)
+	} else {
+		r.Outcome = OutcomeUnknown
+		r.Wait = since(at, r.OfferedAt)
+	}
+	r.EndedAt = at
+	b.close(k, v, at, false)
+}
+
+func (b *Builder) isWrap(reason string) bool {
+	return len(b.wrap) > 0 && b.wrap[strings.ToLower(strings.TrimSpace(reason))]
+}
+
+// release hands out pending records whose wait is over (all with force).
+func (b *Builder) release(force bool) {
+	keep := b.pending[:0]
+	for _, p := range b.pending {
+		if force || (!p.inPause && b.now.After(p.releaseAt)) {
+			b.finish(p, b.now)
+			continue
+		}
+		keep = append(keep, p)
+	}
+	clear(b.pending[len(keep):])
+	b.pending = keep
+}
+
+// finish settles a record's ACW and emits it.
+func (b *Builder) finish(p *pendingRecord, at time.Time) {
+	r := p.rec
+	if p.inPause {
+		r.ACW = since(at, p.pauseStart)
+		r.ACWMeasured = true
+	} else if r.Outcome.Handled() && !r.ACWMeasured {
+		r.ACW = b.cfg.WrapUp[r.Queue]
+	}
+	if a := b.agents[r.Agent]; a != nil && a.acw == p {
+		a.acw = nil
+	}
+	b.contacts = append(b.contacts, r)
+}
+
+func (b *Builder) agent(name string) *agentState {
+	a := b.agents[name]
+	if a == nil {
+		a = &agentState{
+			name:   name,
+			login:  make(map[string]*AgentSession),
+			pause:  make(map[string]*AgentSession),
+			queues: make(map[string]bool),
+		}
+		b.agents[name] = a
+	}
+	return a
+}
+
+func (b *Builder) agentEvent(e Event, kind string, f Fields) {
+	a := b.agent(id(e.Agent))
+	q := id(e.Queue)
+	switch kind {
+	case KindAddMember:
+		b.openSpan(a.login, a, q, SessionLoggedIn, "", e)
+		if f.Paused {
+			b.openSpan(a.pause, a, q, SessionPaused, "", e)
+		}
+	case KindRemoveMember:
+		b.closeSpan(a.pause, a, q, e.Time, e.Line, false)
+		if !b.closeSpan(a.login, a, q, e.Time, e.Line, false) {
+			b.stats.UnmatchedLogoff++
+		}
+	case KindAgentLogin, KindAgentCallbackLogin:
+		b.openSpan(a.login, a, "", SessionLoggedIn, "", e)
+	case KindAgentLogoff, KindAgentCallbackLogoff:
+		b.closeSpan(a.pause, a, "", e.Time, e.Line, false)
+		if !b.closeSpan(a.login, a, "", e.Time, e.Line, false) {
+			if f.HasLoginTime {
+				// Logged in before the log began: AGENTLOGOFF says since when.
+				b.sessions = append(b.sessions, AgentSession{
+					Agent: a.name, Kind: SessionLoggedIn,
+					Start: e.Time.Add(-f.LoginTime), End: e.Time, Partial: true, EndLine: e.Line,
+				})
+			} else {
+				b.stats.UnmatchedLogoff++
+			}
+		}
+	case KindPause:
+		if q != "" {
+			a.queues[q] = true
+		}
+		if s := a.pause[q]; s != nil && s.Reason != f.Reason {
+			// Re-paused with a new reason: a new span for the new reason.
+			b.closeSpan(a.pause, a, q, e.Time, e.Line, false)
+		}
+		b.openSpan(a.pause, a, q, SessionPaused, f.Reason, e)
+		b.wrapPause(a, q, f.Reason, e.Time)
+	case KindPauseAll:
+		b.openSpan(a.pause, a, "", SessionPaused, f.Reason, e)
+	case KindUnpause, KindUnpauseAll:
+		if q != "" {
+			a.queues[q] = true
+		}
+		if kind == KindUnpauseAll {
+			q = ""
+		}
+		if !b.closeSpan(a.pause, a, q, e.Time, e.Line, false) {
+			b.stats.UnmatchedUnpause++
+		}
+		if p := a.acw; p != nil && p.inPause && (p.pauseQueue == q || kind == KindUnpauseAll) {
+			p.rec.ACW = since(e.Time, p.pauseStart)
+			p.rec.ACWMeasured = true
+			p.inPause, p.awaitPause = false, false
+			p.releaseAt = e.Time
+			a.acw = nil
+		}
+	}
+	b.updateAvailable(a, e.Time, e.Line)
+}
+
+// wrapPause starts the ACW of the agent's last handled contact when a
+// pause with a wrap-up reason begins soon enough after it.
+func (b *Builder) wrapPause(a *agentState, q, reason string, t time.Time) {
+	p := a.acw
+	if p == nil || !p.awaitPause || p.inPause || !b.isWrap(reason) {
+		return
+	}
+	end := p.rec.EndedAt
+	if t.Before(end.Add(-b.cfg.tolerance())) || t.After(end.Add(b.cfg.wrapWithin())) {
+		return
+	}
+	p.inPause, p.pauseStart, p.pauseQueue = true, t, q
+}
+
+func (b *Builder) openSpan(m map[string]*AgentSession, a *agentState, q string, kind SessionKind, reason string, e Event) {
+	if q != "" && kind == SessionLoggedIn {
+		a.queues[q] = true
+	}
+	if m[q] != nil {
+		return // already open: a repeated ADDMEMBER or PAUSE
+	}
+	m[q] = &AgentSession{Agent: a.name, Queue: q, Kind: kind, Reason: reason,
+		Start: e.Time, End: e.Time, StartLine: e.Line}
+}
+
+// closeSpan closes and emits the open span for q, reporting whether there
+// was one.
+func (b *Builder) closeSpan(m map[string]*AgentSession, a *agentState, q string, at time.Time, line int, truncated bool) bool {
+	s := m[q]
+	if s == nil {
+		return false
+	}
+	delete(m, q)
+	b.emitSpan(s, at, line, truncated)
+	return true
+}
+
+func (b *Builder) emitSpan(s *AgentSession, at time.Time, line int, truncated bool) {
+	s.End = at
+	if s.End.Before(s.Start) {
+		s.End = s.Start
+	}
+	s.EndLine = line
+	s.Truncated = truncated
+	b.sessions = append(b.sessions, *s)
+}
+
+// updateAvailable opens or closes the agent's available span: logged in
+// somewhere, not paused in all queues, and not paused in every queue it
+// is known to be a member of.
+func (b *Builder) updateAvailable(a *agentState, t time.Time, line int) {
+	avail := len(a.login) > 0 && a.pause[""] == nil
+	if avail && len(a.pause) > 0 {
+		all := true
+		for q := range a.queues {
+			if a.pause[q] == nil {
+				all = false
+				break
+			}
+		}
+		avail = !all
+	}
+	switch {
+	case avail && a.avail == nil:
+		a.avail = &AgentSession{Agent: a.name, Kind: SessionAvailable, Start: t, End: t, StartLine: line}
+	case !avail && a.avail != nil:
+		b.emitSpan(a.avail, t, line, false)
+		a.avail = nil
+	}
+}
+
+// restart handles QUEUESTART: Asterisk went down, so nothing open before
+// it can end by its own event. Everything is closed at the restart's time.
+func (b *Builder) restart(e Event) {
+	type member struct{ agent, queue string }
+	var reopen []member
+	if b.cfg.PersistentMembers {
+		for _, a := range b.agents {
+			for q := range a.login {
+				if q != "" {
+					reopen = append(reopen, member{a.name, q})
+				}
+			}
+		}
+	}
+	b.Flush(e.Time)
+	slices.SortFunc(reopen, func(x, y member) int {
+		return strings.Compare(x.agent+"\x00"+x.queue, y.agent+"\x00"+y.queue)
+	})
+	for _, m := range reopen {
+		a := b.agent(m.agent)
+		b.openSpan(a.login, a, m.queue, SessionLoggedIn, "", e)
+		b.updateAvailable(a, e.Time, e.Line)
+	}
+}
+
+// Flush closes everything still open at at: visits (Truncated, outcome
+// answered if connected, else unknown), agent spans (Truncated), and
+// records still waiting for a wrap-up pause. Call it at the end of an
+// import that will not be continued; a QUEUESTART line does the same.
+func (b *Builder) Flush(at time.Time) {
+	if at.After(b.now) {
+		b.now = at
+	}
+	keys := make([]visitKey, 0, len(b.open))
+	for k := range b.open {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(x, y visitKey) int {
+		return b.open[x].rec.FirstLine - b.open[y].rec.FirstLine
+	})
+	for _, k := range keys {
+		b.truncate(k, b.open[k], at)
+	}
+	b.release(true)
+	names := make([]string, 0, len(b.agents))
+	for n := range b.agents {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	for _, n := range names {
+		a := b.agents[n]
+		for _, m := range []map[string]*AgentSession{a.pause, a.login} {
+			qs := make([]string, 0, len(m))
+			for q := range m {
+				qs = append(qs, q)
+			}
+			slices.Sort(qs)
+			for _, q := range qs {
+				b.closeSpan(m, a, q, at, 0, true)
+			}
+		}
+		if a.avail != nil {
+			b.emitSpan(a.avail, at, 0, true)
+			a.avail = nil
+		}
+		a.acw = nil
+	}
+}
+
+// prune forgets calls idle for half a day, so a long --follow run keeps
+// flat memory. Visit numbers restart only for a call id reused after that.
+func (b *Builder) prune() {
+	cutoff := b.now.Add(-12 * time.Hour)
+	for callID, cs := range b.calls {
+		if cs.last.Before(cutoff) {
+			delete(b.calls, callID)
+		}
+	}
+}
+
+// Coverage is the time within [from, to) covered by at least one of the
+// spans, counting overlaps once: an agent's paused time when a PAUSEALL
+// span overlaps its per-queue PAUSE spans, or logged-in time across
+// queues. A zero from or to leaves that side open.
+func Coverage(spans []AgentSession, from, to time.Time) time.Duration {
+	type iv struct{ s, e time.Time }
+	ivs := make([]iv, 0, len(spans))
+	for _, sp := range spans {
+		s, e := sp.Start, sp.End
+		if !from.IsZero() && s.Before(from) {
+			s = from
+		}
+		if !to.IsZero() && e.After(to) {
+			e = to
+		}
+		if e.After(s) {
+			ivs = append(ivs, iv{s, e})
+		}
+	}
+	slices.SortFunc(ivs, func(x, y iv) int { return x.s.Compare(y.s) })
+	var total time.Duration
+	var cur iv
+	for i, v := range ivs {
+		if i == 0 {
+			cur = v
+			continue
+		}
+		if !v.s.After(cur.e) {
+			if v.e.After(cur.e) {
+				cur.e = v.e
+			}
+			continue
+		}
+		total += cur.e.Sub(cur.s)
+		cur = v
+	}
+	if len(ivs) > 0 {
+		total += cur.e.Sub(cur.s)
+	}
+	return total
+}

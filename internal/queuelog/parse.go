@@ -1,0 +1,614 @@
+package queuelog
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Event is one line of an Asterisk queue_log, in either the file form
+//
+//	epoch|callid|queue|agent|event|data1|data2|...
+//
+// or a row of the database export (time,callid,queuename,agent,event,
+// data1..data5). Identifiers are kept exactly as logged, including the
+// "NONE" Asterisk writes for "no queue", "no call" or "no agent".
+type Event struct {
+	// Time is when Asterisk wrote the line, in UTC.
+	Time time.Time
+	// CallID is the caller channel's uniqueid, or "NONE", "MANAGER",
+	// "REALTIME" for member and system events.
+	CallID string
+	// Queue is the queue name, "NONE" for agent-wide and system events.
+	Queue string
+	// Agent is the member name (or interface, or Agent/<id>), "NONE" for
+	// caller events.
+	Agent string
+	// Kind is the event name verbatim (see the Kind constants); unknown
+	// kinds, such as custom QueueLog() events, are kept as they are.
+	Kind string
+	// Data are the fields after the event name, verbatim in the file form.
+	// The CSV export pads data1..data5 with empty columns; those trailing
+	// empties are dropped so both forms of a line give the same Data.
+	Data []string
+	// Line is the 1-based line number in the input.
+	Line int
+	// Raw is the input line, without its line ending.
+	Raw string
+	// Occurrence counts earlier events in the same stream with exactly the
+	// same fields (0 for the first). It keeps Key distinct for genuinely
+	// repeated lines while staying the same when a file is read again.
+	Occurrence int
+}
+
+// Key is a stable idempotency key for the event: a hash of its normalised
+// fields (time to the nanosecond, ids, kind, data without trailing empty
+// fields) and its Occurrence. Reading the same file twice, or the same
+// events from the file and from the CSV export, gives the same keys, so an
+// importer can store it under a unique constraint and skip what it has.
+func (e Event) Key() string {
+	h := sha256.New()
+	var buf [12]byte
+	binary.BigEndian.PutUint64(buf[:8], uint64(e.Time.Unix()))
+	binary.BigEndian.PutUint32(buf[8:], uint32(e.Time.Nanosecond()))
+	h.Write(buf[:])
+	for _, s := range e.normalized() {
+		binary.BigEndian.PutUint32(buf[:4], uint32(len(s)))
+		h.Write(buf[:4])
+		h.Write([]byte(s))
+	}
+	binary.BigEndian.PutUint32(buf[:4], uint32(e.Occurrence))
+	h.Write(buf[:4])
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
+
+// normalized lists the identifying fields, data without trailing empties.
+func (e Event) normalized() []string {
+	data := trimTrailingEmpty(e.Data)
+	out := make([]string, 0, 4+len(data))
+	out = append(out, e.CallID, e.Queue, e.Agent, e.Kind)
+	return append(out, data...)
+}
+
+// fingerprint is a cheap hash (FNV-1a, inlined so it allocates nothing)
+// of the same fields as Key, without the occurrence, used to count
+// repeats.
+func (e Event) fingerprint() uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	word := func(v uint64) {
+		for range 8 {
+			h ^= v & 0xff
+			h *= prime
+			v >>= 8
+		}
+	}
+	str := func(s string) {
+		word(uint64(len(s)))
+		for i := 0; i < len(s); i++ {
+			h ^= uint64(s[i])
+			h *= prime
+		}
+	}
+	word(uint64(e.Time.Unix()))
+	word(uint64(e.Time.Nanosecond()))
+	str(e.CallID)
+	str(e.Queue)
+	str(e.Agent)
+	str(e.Kind)
+	for _, d := range trimTrailingEmpty(e.Data) {
+		str(d)
+	}
+	return h
+}
+
+func trimTrailingEmpty(data []string) []string {
+	n := len(data)
+	for n > 0 && data[n-1] == "" {
+		n--
+	}
+	return data[:n]
+}
+
+// LineError is a line that could not be read as an event. The Reader
+// collects them and goes on with the next line, so one bad line never
+// stops an import.
+type LineError struct {
+	Line int
+	Err  error
+}
+
+// Error gives the line number and the reason.
+func (e LineError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// Unwrap returns the reason, for errors.Is.
+func (e LineError) Unwrap() error { return e.Err }
+
+// Errors returned (wrapped in LineError) for lines that are not events.
+var (
+	ErrTooFewFields = errors.New("queuelog: fewer than 5 fields")
+	ErrBadTime      = errors.New("queuelog: bad time")
+	ErrNoKind       = errors.New("queuelog: empty event name")
+)
+
+// ParseLine reads one line of the file form,
+// epoch|callid|queue|agent|event[|data...]. The epoch may carry a fraction
+// ("1700000000.123"), as some versions write. Line and Raw are left for
+// the caller (the Reader sets them).
+func ParseLine(line string) (Event, error) {
+	line = strings.TrimRight(line, "\r\n")
+	var e Event
+	var head [5]string
+	rest := line
+	for i := range 4 {
+		j := strings.IndexByte(rest, '|')
+		if j < 0 {
+			return Event{}, ErrTooFewFields
+		}
+		head[i] = rest[:j]
+		rest = rest[j+1:]
+	}
+	if j := strings.IndexByte(rest, '|'); j >= 0 {
+		head[4] = rest[:j]
+		e.Data = strings.Split(rest[j+1:], "|")
+	} else {
+		head[4] = rest
+	}
+	t, err := parseEpoch(head[0])
+	if err != nil {
+		return Event{}, err
+	}
+	e.Time = t
+	e.CallID, e.Queue, e.Agent = head[1], head[2], head[3]
+	e.Kind = strings.TrimSpace(head[4])
+	if e.Kind == "" {
+		return Event{}, ErrNoKind
+	}
+	return e, nil
+}
+
+// parseEpoch reads "1700000000" or "1700000000.123456" as UTC.
+func parseEpoch(s string) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, fmt.Errorf("%w: empty", ErrBadTime)
+	}
+	sec, frac, hasFrac := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(sec, 10, 64)
+	// Year 1970 to 9999 keeps every derived duration in range.
+	if err != nil || n < 0 || n > 253402300799 || strings.HasPrefix(sec, "+") {
+		return time.Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+	}
+	var nanos int64
+	if hasFrac {
+		if frac == "" || len(frac) > 9 {
+			return time.Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+		}
+		for _, c := range frac {
+			if c < '0' || c > '9' {
+				return time.Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+			}
+		}
+		f, _ := strconv.ParseInt(frac, 10, 64)
+		nanos = f * int64(math.Pow10(9-len(frac)))
+	}
+	return time.Unix(n, nanos).UTC(), nil
+}
+
+// Format is the form of a queue_log input.
+type Format int
+
+// The forms a Reader understands.
+const (
+	// FormatAuto detects the form from the first non-empty line.
+	FormatAuto Format = iota
+	// FormatPipe is the queue_log file Asterisk writes.
+	FormatPipe
+	// FormatCSV is the export of the realtime queue_log table, with a
+	// header row (time,callid,queuename,agent,event,data1..data5 or a
+	// single data column) or, without one, columns in that order.
+	FormatCSV
+)
+
+// String names the format: "auto", "pipe" or "csv".
+func (f Format) String() string {
+	switch f {
+	case FormatPipe:
+		return "pipe"
+	case FormatCSV:
+		return "csv"
+	}
+	return "auto"
+}
+
+// Reader reads events from a queue_log file or CSV export, line by line.
+// A malformed line is recorded as a LineError and skipped; reading goes
+// on. Set the exported fields before the first call to Next.
+type Reader struct {
+	// Format forces the input form; FormatAuto (the zero value) detects it.
+	Format Format
+	// Location is the zone of "2006-01-02 15:04:05" times in a CSV export
+	// (Asterisk's realtime driver writes local time). Nil means UTC.
+	Location *time.Location
+	// Follow is for tailing a live file: a last line without a newline is
+	// held back, not parsed, until the rest of it is written, and Next
+	// may be called again after it returned false at the end of input.
+	Follow bool
+	// LineBase is the number of lines before the input, so that line
+	// numbers stay right when reading resumes from an offset.
+	LineBase int
+	// MaxErrors bounds the LineErrors kept (default 1000); Malformed
+	// still counts them all.
+	MaxErrors int
+
+	br        *bufio.Reader
+	line      int
+	offset    int64
+	partial   []byte
+	detected  bool
+	csv       csvLayout
+	errs      []LineError
+	malformed int
+	ioErr     error
+	seen      map[uint64]seenEntry
+	pruneAt   int
+	maxTime   time.Time
+}
+
+type seenEntry struct {
+	count int
+	at    time.Time
+}
+
+// NewReader returns a Reader over r.
+func NewReader(r io.Reader) *Reader {
+	return &Reader{br: bufio.NewReaderSize(r, 64*1024)}
+}
+
+// Next returns the next event. It returns false at the end of the input or
+// on a read error (see Err). In Follow mode it may be called again later
+// to pick up lines appended since.
+func (r *Reader) Next() (Event, bool) {
+	for {
+		raw, ok := r.readLine()
+		if !ok {
+			return Event{}, false
+		}
+		r.line++
+		lineNo := r.LineBase + r.line
+		text := strings.TrimRight(string(raw), "\r\n")
+		if strings.TrimSpace(text) == "" {
+			continue
+		}
+		if !r.detected {
+			r.detected = true
+			if r.detect(text) {
+				continue // it was the CSV header
+			}
+		}
+		var e Event
+		var err error
+		if r.Format == FormatCSV {
+			e, err = r.csv.parse(text, r.Location)
+		} else {
+			e, err = ParseLine(text)
+		}
+		if err != nil {
+			r.addError(lineNo, err)
+			continue
+		}
+		e.Line = lineNo
+		e.Raw = text
+		e.Occurrence = r.occurrence(e)
+		return e, true
+	}
+}
+
+// readLine returns the next complete line (with its newline), or the last
+// unterminated one when not following.
+func (r *Reader) readLine() ([]byte, bool) {
+	for {
+		chunk, err := r.br.ReadSlice('\n')
+		if err == bufio.ErrBufferFull {
+			r.partial = append(r.partial, chunk...)
+			continue
+		}
+		if err == nil {
+			var line []byte
+			if len(r.partial) > 0 {
+				line = append(r.partial, chunk...)
+				r.partial = nil
+			} else {
+				line = chunk
+			}
+			r.offset += int64(len(line))
+			return line, true
+		}
+		// End of input (or an error) with chunk holding an unterminated tail.
+		r.partial = append(r.partial, chunk...)
+		if err != io.EOF {
+			r.ioErr = err
+			return nil, false
+		}
+		if r.Follow || len(r.partial) == 0 {
+			return nil, false
+		}
+		line := r.partial
+		r.partial = nil
+		r.offset += int64(len(line))
+		return line, true
+	}
+}
+
+// detect decides the format from the first non-empty line and reports
+// whether that line is a CSV header.
+func (r *Reader) detect(first string) bool {
+	if r.Format == FormatAuto {
+		r.Format = FormatCSV
+		if i := strings.IndexByte(first, '|'); i > 0 && strings.Count(first, "|") >= 4 {
+			if _, err := parseEpoch(first[:i]); err == nil {
+				r.Format = FormatPipe
+			}
+		}
+	}
+	if r.Format != FormatCSV {
+		return false
+	}
+	return r.csv.init(first)
+}
+
+func (r *Reader) addError(line int, err error) {
+	r.malformed++
+	max := r.MaxErrors
+	if max <= 0 {
+		max = 1000
+	}
+	if len(r.errs) < max {
+		r.errs = append(r.errs, LineError{Line: line, Err: err})
+	}
+}
+
+// occurrence counts earlier identical events. Only recent fingerprints are
+// remembered: identical lines are written within the same second, so a
+// window of a minute behind the newest time is ample and keeps memory flat
+// on long files.
+func (r *Reader) occurrence(e Event) int {
+	if r.seen == nil {
+		r.seen = make(map[uint64]seenEntry)
+	}
+	if e.Time.After(r.maxTime) {
+		r.maxTime = e.Time
+	}
+	fp := e.fingerprint()
+	s, ok := r.seen[fp]
+	n := 0
+	if ok {
+		n = s.count + 1
+	}
+	r.seen[fp] = seenEntry{count: n, at: e.Time}
+	if r.pruneAt == 0 {
+		r.pruneAt = 8192
+	}
+	if len(r.seen) > r.pruneAt {
+		cutoff := r.maxTime.Add(-time.Minute)
+		for k, v := range r.seen {
+			if v.at.Before(cutoff) {
+				delete(r.seen, k)
+			}
+		}
+		// A busy minute may hold more than the threshold: grow it rather
+		// than rescan on every line.
+		r.pruneAt = max(8192, 2*len(r.seen))
+	}
+	return n
+}
+
+// Errors returns the malformed lines met so far (at most MaxErrors).
+func (r *Reader) Errors() []LineError { return r.errs }
+
+// Malformed is the number of malformed lines met so far.
+func (r *Reader) Malformed() int { return r.malformed }
+
+// Err returns the read error that stopped Next, if any (not io.EOF).
+func (r *Reader) Err() error { return r.ioErr }
+
+// Offset is the number of bytes of the input consumed as complete lines:
+// where a follower resumes reading after reopening the file.
+func (r *Reader) Offset() int64 { return r.offset }
+
+// Lines is the number of lines consumed, for LineBase when resuming.
+func (r *Reader) Lines() int { return r.line }
+
+// csvLayout maps CSV columns to event fields.
+type csvLayout struct {
+	sep                           byte
+	time, callid, queue, agent, k int
+	data                          int   // single "data" column, or -1
+	datan                         []int // data1..dataN columns in order
+	width                         int
+}
+
+// defaultCSV is the column order of the realtime queue_log table when the
+// export has no header.
+func defaultCSV(sep byte) csvLayout {
+	return csvLayout{sep: sep, time: 0, callid: 1, queue: 2, agent: 3, k: 4, data: -1,
+		datan: []int{5, 6, 7, 8, 9}, width: 5}
+}
+
+// init reads a header row; without one it sets the default layout and
+// reports false so the line is parsed as data.
+func (c *csvLayout) init(first string) bool {
+	sep := byte(',')
+	for _, s := range []byte{',', ';', '\t'} {
+		if strings.IndexByte(first, s) >= 0 {
+			sep = s
+			break
+		}
+	}
+	cols, err := splitCSV(first, sep)
+	lower := strings.ToLower(first)
+	if err != nil || !strings.Contains(lower, "event") || !strings.Contains(lower, "callid") {
+		*c = defaultCSV(sep)
+		return false
+	}
+	*c = csvLayout{sep: sep, time: -1, callid: -1, queue: -1, agent: -1, k: -1, data: -1}
+	type numbered struct{ n, col int }
+	var datan []numbered
+	for i, name := range cols {
+		name = strings.ToLower(strings.TrimSpace(name))
+		switch name {
+		case "time", "created", "timestamp", "datetime":
+			if c.time < 0 {
+				c.time = i
+			}
+		case "callid", "uniqueid":
+			c.callid = i
+		case "queuename", "queue":
+			c.queue = i
+		case "agent", "membername":
+			c.agent = i
+		case "event":
+			c.k = i
+		case "data":
+			c.data = i
+		default:
+			if n, err := strconv.Atoi(strings.TrimPrefix(name, "data")); err == nil && strings.HasPrefix(name, "data") {
+				datan = append(datan, numbered{n, i})
+			}
+		}
+	}
+	for i := 1; i < len(datan); i++ { // insertion sort: at most a handful
+		for j := i; j > 0 && datan[j].n < datan[j-1].n; j-- {
+			datan[j], datan[j-1] = datan[j-1], datan[j]
+		}
+	}
+	for _, d := range datan {
+		c.datan = append(c.datan, d.col)
+	}
+	if c.time < 0 || c.k < 0 {
+		*c = defaultCSV(sep)
+		return true // a header we cannot map: still not data
+	}
+	c.width = max(c.time, c.callid, c.queue, c.agent, c.k) + 1
+	return true
+}
+
+func (c *csvLayout) parse(line string, loc *time.Location) (Event, error) {
+	cols, err := splitCSV(line, c.sep)
+	if err != nil {
+		return Event{}, err
+	}
+	if len(cols) < c.width {
+		return Event{}, fmt.Errorf("%w: %d columns", ErrTooFewFields, len(cols))
+	}
+	col := func(i int) string {
+		if i < 0 || i >= len(cols) {
+			return ""
+		}
+		return cols[i]
+	}
+	var e Event
+	e.Time, err = parseCSVTime(col(c.time), loc)
+	if err != nil {
+		return Event{}, err
+	}
+	e.CallID, e.Queue, e.Agent = col(c.callid), col(c.queue), col(c.agent)
+	e.Kind = strings.TrimSpace(col(c.k))
+	if e.Kind == "" {
+		return Event{}, ErrNoKind
+	}
+	if c.data >= 0 && col(c.data) != "" {
+		e.Data = strings.Split(col(c.data), "|")
+	}
+	for _, i := range c.datan {
+		e.Data = append(e.Data, col(i))
+	}
+	e.Data = trimTrailingEmpty(e.Data)
+	if len(e.Data) == 0 {
+		e.Data = nil
+	}
+	return e, nil
+}
+
+// parseCSVTime accepts an epoch (with fraction), "2006-01-02 15:04:05"
+// with an optional fraction, in loc, or RFC 3339.
+func parseCSVTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s != "" && s[0] >= '0' && s[0] <= '9' && !strings.ContainsAny(s, "-:") {
+		return parseEpoch(s)
+	}
+	if loc == nil {
+		loc = time.UTC
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t.UTC(), nil
+	}
+	return time.Time{}, fmt.Errorf("%w: %q", ErrBadTime, s)
+}
+
+// ErrQuote is returned for a CSV line with an unterminated quoted field.
+var ErrQuote = errors.New("queuelog: unterminated quoted field")
+
+// splitCSV splits one CSV line (RFC 4180 quoting, "" for a quote inside a
+// quoted field). Exports put one row per line; a field with an embedded
+// newline would be split across lines and reported as malformed.
+func splitCSV(line string, sep byte) ([]string, error) {
+	if strings.IndexByte(line, '"') < 0 {
+		return strings.Split(line, string(sep)), nil
+	}
+	var out []string
+	var b bytes.Buffer
+	i := 0
+	for {
+		b.Reset()
+		if i < len(line) && line[i] == '"' {
+			i++
+			for {
+				j := strings.IndexByte(line[i:], '"')
+				if j < 0 {
+					return nil, ErrQuote
+				}
+				b.WriteString(line[i : i+j])
+				i += j + 1
+				if i < len(line) && line[i] == '"' {
+					b.WriteByte('"')
+					i++
+					continue
+				}
+				break
+			}
+			// Anything between the closing quote and the separator is kept.
+			j := strings.IndexByte(line[i:], sep)
+			if j < 0 {
+				b.WriteString(line[i:])
+				out = append(out, b.String())
+				return out, nil
+			}
+			b.WriteString(line[i : i+j])
+			out = append(out, b.String())
+			i += j + 1
+			continue
+		}
+		j := strings.IndexByte(line[i:], sep)
+		if j < 0 {
+			out = append(out, line[i:])
+			return out, nil
+		}
+		out = append(out, line[i:i+j])
+		i += j + 1
+	}
+}
