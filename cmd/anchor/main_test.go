@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"anchor/internal/store/storetest"
+)
+
+func TestMain(m *testing.M) { storetest.Main(m) }
+
+// syncBuffer is a bytes.Buffer safe for a server goroutine to write while
+// the test reads.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
+func (s *syncBuffer) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func testEnv(stdin string, vars map[string]string) (*env, *syncBuffer, *syncBuffer) {
+	out, errb := &syncBuffer{}, &syncBuffer{}
+	return &env{stdin: strings.NewReader(stdin), stdout: out, stderr: errb, getenv: func(k string) string { return vars[k] }}, out, errb
+}
+
+// TestCommands runs the first-admin path of a fresh install on each engine:
+// user add, token create, serve, and a request with the token.
+func TestCommands(t *testing.T) {
+	dsns := map[string]string{"sqlite": filepath.Join(t.TempDir(), "anchor.db")}
+	if pg := storetest.PostgresDSN(t); pg != "" {
+		db := storetest.OpenPostgres(t) // a fresh schema for this test
+		var schema string
+		if err := db.Read.QueryRow(`SELECT current_schema()`).Scan(&schema); err != nil {
+			t.Fatal(err)
+		}
+		dsns["postgres"] = storetest.WithSearchPath(pg, schema)
+	}
+	for name, dsn := range dsns {
+		t.Run(name, func(t *testing.T) {
+			ctx := context.Background()
+			vars := map[string]string{"ANCHOR_DB": dsn}
+
+			e, out, _ := testEnv("", vars)
+			if err := run(ctx, e, []string{"user", "add", "--email", "boss@example.com", "--name", "Boss", "--role", "admin"}); err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`password \(shown once\): \S{20}`).MatchString(out.String()) {
+				t.Fatalf("no generated password printed: %q", out.String())
+			}
+			e, _, _ = testEnv("a very long password\n", vars)
+			if err := run(ctx, e, []string{"user", "add", "--email", "ana@example.com", "--name", "Ana", "--role", "agent", "--password-stdin"}); err != nil {
+				t.Fatal(err)
+			}
+			e, _, _ = testEnv("", vars)
+			if err := run(ctx, e, []string{"user", "add", "--email", "x@example.com", "--name", "X", "--role", "emperor"}); err == nil || !strings.Contains(err.Error(), "role") {
+				t.Fatalf("bad role: %v", err)
+			}
+			e, out, _ = testEnv("", vars)
+			if err := run(ctx, e, []string{"token", "create", "--email", "boss@example.com"}); err != nil {
+				t.Fatal(err)
+			}
+			token := strings.TrimSpace(out.String())
+			if !strings.HasPrefix(token, "anc_") {
+				t.Fatalf("token = %q", token)
+			}
+
+			sctx, cancel := context.WithCancel(ctx)
+			e, out, _ = testEnv("", vars)
+			done := make(chan error, 1)
+			go func() { done <- run(sctx, e, []string{"serve", "--addr", "127.0.0.1:0"}) }()
+			var url string
+			for i := 0; i < 200 && url == ""; i++ {
+				time.Sleep(25 * time.Millisecond)
+				if m := regexp.MustCompile(`http://\S+`).FindString(out.String()); m != "" {
+					url = m
+				}
+			}
+			if url == "" {
+				cancel()
+				t.Fatalf("serve did not start: %v", <-done)
+			}
+			req, _ := http.NewRequest("GET", url+"/api/v1/me", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			var me map[string]any
+			json.Unmarshal(body, &me)
+			if res.StatusCode != 200 || me["email"] != "boss@example.com" {
+				t.Fatalf("GET /me = %d %s", res.StatusCode, body)
+			}
+			cancel()
+			if err := <-done; err != nil {
+				t.Fatalf("serve returned %v after shutdown", err)
+			}
+		})
+	}
+}
+
+func TestDemo(t *testing.T) {
+	dsn := filepath.Join(t.TempDir(), "demo.db")
+	e, out, _ := testEnv("", nil)
+	if err := run(context.Background(), e, []string{"demo", "--db", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "60 customers, 240 cases") || !strings.Contains(out.String(), "anc_") {
+		t.Fatalf("demo output: %s", out.String())
+	}
+	e, out, _ = testEnv("", nil)
+	if err := run(context.Background(), e, []string{"demo", "--db", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "not loaded") {
+		t.Fatalf("second demo load: %s", out.String())
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	e, _, errb := testEnv("", nil)
+	if err := run(context.Background(), e, []string{"frobnicate"}); err == nil {
+		t.Fatal("unknown command accepted")
+	}
+	if !strings.Contains(errb.String(), "serve") {
+		t.Fatalf("usage not printed: %s", errb.String())
+	}
+}
