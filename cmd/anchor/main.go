@@ -43,6 +43,7 @@ func commands() map[string]command {
 		"user":    {"manage users: user add --email E --name N --role R", runUser},
 		"token":   {"manage API tokens: token create --email E", runToken},
 		"demo":    {"load demo data into an empty database", runDemo},
+		"bench":   {"seed a fresh database and measure the API under load", runBench},
 		"version": {"print the version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintln(e.stdout, "anchor", version)
 			return nil

@@ -69,12 +69,39 @@ func (s *Service) LogContact(ctx context.Context, actor anchor.Actor, caseID str
 }
 
 func logContact(ctx context.Context, tx *sql.Tx, actor anchor.Actor, caseID string, n NewContact, now time.Time) (Contact, error) {
+	c, ev, err := buildContact(ctx, tx, actor, caseID, n, now)
+	if err != nil {
+		return Contact{}, err
+	}
+	if err := storeContact(ctx, tx, c, now); err != nil {
+		return Contact{}, err
+	}
+	var responded sql.NullInt64
+	if c.isResponse() {
+		responded = sql.NullInt64{Int64: store.Millis(c.StartedAt), Valid: true}
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET contact_count = contact_count + 1, first_response_at = COALESCE(first_response_at, $2) WHERE id = $1`,
+		caseID, responded); err != nil {
+		return Contact{}, fmt.Errorf("count contact: %w", err)
+	}
+	return c, appendEvent(ctx, tx, caseID, ev.typ, ev.actorID, ev.at, ev.data)
+}
+
+// isResponse reports whether the contact answers the customer: an outbound
+// contact, or any contact on a channel where an agent speaks with them.
+func (c Contact) isResponse() bool {
+	return c.Direction == "outbound" || slices.Contains(synchronous, c.Channel)
+}
+
+// buildContact checks a new contact and makes its row and event, without
+// writing anything.
+func buildContact(ctx context.Context, tx *sql.Tx, actor anchor.Actor, caseID string, n NewContact, now time.Time) (Contact, newEvent, error) {
 	start := now
 	if n.StartedAt != nil {
 		start = n.StartedAt.UTC()
 	}
 	if start.After(now.Add(time.Minute)) {
-		return Contact{}, anchor.Invalid("started_at", "is in the future")
+		return Contact{}, newEvent{}, anchor.Invalid("started_at", "is in the future")
 	}
 	agent := n.AgentID
 	if agent == "" && actor.Role != "department" {
@@ -82,7 +109,7 @@ func logContact(ctx context.Context, tx *sql.Tx, actor anchor.Actor, caseID stri
 	}
 	if n.AgentID != "" {
 		if err := checkOwner(ctx, tx, n.AgentID); err != nil {
-			return Contact{}, anchor.Invalid("agent_id", "no such agent: %q", n.AgentID)
+			return Contact{}, newEvent{}, anchor.Invalid("agent_id", "no such agent: %q", n.AgentID)
 		}
 	}
 	c := Contact{ID: store.NewID(now), CaseID: caseID, Channel: n.Channel, Direction: n.Direction,
@@ -91,23 +118,18 @@ func logContact(ctx context.Context, tx *sql.Tx, actor anchor.Actor, caseID stri
 		e := n.EndedAt.UTC().Truncate(time.Millisecond)
 		c.EndedAt = &e
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO case_contacts (id, case_id, channel, direction, started_at, ended_at, agent_id, note, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, caseID, c.Channel, c.Direction, store.Millis(c.StartedAt),
-		store.NullMillis(c.EndedAt), store.NullString(agent), c.Note, store.Millis(now)); err != nil {
-		return Contact{}, fmt.Errorf("insert contact: %w", err)
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET contact_count = contact_count + 1 WHERE id = $1`, caseID); err != nil {
-		return Contact{}, fmt.Errorf("count contact: %w", err)
-	}
-	if n.Direction == "outbound" || slices.Contains(synchronous, n.Channel) {
-		if err := markResponded(ctx, tx, caseID, c.StartedAt); err != nil {
-			return Contact{}, err
-		}
-	}
-	err := appendEvent(ctx, tx, caseID, EventContactLogged, actor.UserID, now, map[string]any{
+	return c, newEvent{EventContactLogged, actor.UserID, now, map[string]any{
 		"contact_id": c.ID, "channel": c.Channel, "direction": c.Direction, "agent_id": agent, "started_at": c.StartedAt,
-	})
-	return c, err
+	}}, nil
+}
+
+func storeContact(ctx context.Context, tx *sql.Tx, c Contact, now time.Time) error {
+	if _, err := tx.ExecContext(ctx, `INSERT INTO case_contacts (id, case_id, channel, direction, started_at, ended_at, agent_id, note, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, c.ID, c.CaseID, c.Channel, c.Direction, store.Millis(c.StartedAt),
+		store.NullMillis(c.EndedAt), store.NullString(c.AgentID), c.Note, store.Millis(now)); err != nil {
+		return fmt.Errorf("insert contact: %w", err)
+	}
+	return nil
 }
 
 // Contacts returns a case's contacts in the order they happened.

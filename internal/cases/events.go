@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"anchor"
@@ -53,13 +54,38 @@ func appendEvent(ctx context.Context, tx *sql.Tx, caseID, typ, actorID string, a
 		caseID, store.Millis(at)).Scan(&seq); err != nil {
 		return fmt.Errorf("append %s event to case %s: %w", typ, caseID, err)
 	}
-	body, err := json.Marshal(data)
-	if err != nil {
-		return fmt.Errorf("append %s event: %w", typ, err)
+	return insertEvents(ctx, tx, caseID, seq, newEvent{typ, actorID, at, data})
+}
+
+// newEvent is an event not yet stored.
+type newEvent struct {
+	typ     string
+	actorID string
+	at      time.Time
+	data    map[string]any
+}
+
+// insertEvents stores events numbered from firstSeq in one statement. The
+// caller owns the numbering: appendEvent for an existing case, Create for a
+// case no other transaction can see yet.
+func insertEvents(ctx context.Context, tx *sql.Tx, caseID string, firstSeq int, events ...newEvent) error {
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO case_events (id, case_id, seq, type, actor_id, at, data) VALUES `)
+	args := make([]any, 0, 7*len(events))
+	for i, e := range events {
+		body, err := json.Marshal(e.data)
+		if err != nil {
+			return fmt.Errorf("append %s event: %w", e.typ, err)
+		}
+		if i > 0 {
+			sb.WriteString(", ")
+		}
+		k := len(args)
+		fmt.Fprintf(&sb, "($%d, $%d, $%d, $%d, $%d, $%d, $%d)", k+1, k+2, k+3, k+4, k+5, k+6, k+7)
+		args = append(args, store.NewID(e.at), caseID, firstSeq+i, e.typ, store.NullString(e.actorID), store.Millis(e.at), string(body))
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO case_events (id, case_id, seq, type, actor_id, at, data) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		store.NewID(at), caseID, seq, typ, store.NullString(actorID), store.Millis(at), string(body)); err != nil {
-		return fmt.Errorf("append %s event to case %s: %w", typ, caseID, err)
+	if _, err := tx.ExecContext(ctx, sb.String(), args...); err != nil {
+		return fmt.Errorf("append events to case %s: %w", caseID, err)
 	}
 	return nil
 }

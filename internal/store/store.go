@@ -48,6 +48,12 @@ type DB struct {
 	// Now is the clock every capability reads, so that SLA clocks and
 	// metrics can be tested at any instant. It returns UTC.
 	Now func() time.Time
+
+	// writer queues SQLite's writers first come, first served. The one
+	// writer connection would serialise them anyway, but database/sql hands
+	// a freed connection to a random waiter, which under load gives a few
+	// unlucky requests many times the median wait.
+	writer chan struct{}
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL server rather than a
@@ -106,6 +112,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.Write, db.Read, db.Dialect = w, r, SQLite
+	db.writer = make(chan struct{}, 1)
 	return db, nil
 }
 
@@ -125,6 +132,14 @@ func (db *DB) Close() error {
 // Tx runs fn in one write transaction and commits it if fn returns nil, so
 // that an event and the state it changes are written together or not at all.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if db.writer != nil {
+		select {
+		case db.writer <- struct{}{}:
+			defer func() { <-db.writer }()
+		case <-ctx.Done():
+			return fmt.Errorf("begin transaction: %w", ctx.Err())
+		}
+	}
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)

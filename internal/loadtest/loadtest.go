@@ -1,0 +1,186 @@
+// Package loadtest measures Anchor the way its users load it: a real API
+// server on loopback, many concurrent clients, and a database already
+// holding a realistic volume of cases. It backs `anchor bench` and the Go
+// benchmarks; figures go to docs/BENCHMARKS.md, never into timed tests.
+package loadtest
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"math/rand/v2"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"anchor"
+	"anchor/internal/customers"
+	"anchor/internal/store"
+	"anchor/internal/users"
+)
+
+// World is what Seed made: an admin token, agents and their tokens, and
+// customers owned by the agents.
+type World struct {
+	AdminToken  string
+	Agents      []string
+	AgentTokens []string
+	Customers   []string
+}
+
+// Spec sizes a seeded database.
+type Spec struct {
+	Cases     int
+	Agents    int
+	Customers int
+	// ActiveShare is the share of cases still being worked (default 0.2).
+	ActiveShare float64
+}
+
+// Seed fills an empty database: users and customers through the services,
+// and then cases written straight in batches of multi-row INSERTs, because
+// a million cases through the API would take longer than the measurement.
+// Seeded cases have no events: the benchmarks read and add cases, they do
+// not replay history.
+func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
+	if spec.Agents <= 0 {
+		spec.Agents = 100
+	}
+	if spec.Customers <= 0 {
+		spec.Customers = 1000
+	}
+	if spec.ActiveShare == 0 {
+		spec.ActiveShare = 0.2
+	}
+	us := &users.Service{DB: db, KDF: users.TestKDF}
+	cs := &customers.Service{DB: db}
+	var w World
+	admin, err := us.Create(ctx, users.NewUser{Email: "bench-admin@example.com", Name: "Bench Admin", Role: users.RoleAdmin})
+	if err != nil {
+		return w, fmt.Errorf("seed: %w", err)
+	}
+	if _, w.AdminToken, err = us.CreateToken(ctx, admin.ID, "bench", 0); err != nil {
+		return w, fmt.Errorf("seed: %w", err)
+	}
+	for i := 0; i < spec.Agents; i++ {
+		u, err := us.Create(ctx, users.NewUser{Email: fmt.Sprintf("bench-agent%d@example.com", i), Name: fmt.Sprintf("Agent %d", i), Role: users.RoleAgent})
+		if err != nil {
+			return w, fmt.Errorf("seed: %w", err)
+		}
+		_, tok, err := us.CreateToken(ctx, u.ID, "bench", 0)
+		if err != nil {
+			return w, fmt.Errorf("seed: %w", err)
+		}
+		w.Agents, w.AgentTokens = append(w.Agents, u.ID), append(w.AgentTokens, tok)
+	}
+	seg, err := cs.CreateSegment(ctx, customers.NewSegment{Name: "bench"})
+	if err != nil {
+		return w, fmt.Errorf("seed: %w", err)
+	}
+	act := anchor.Actor{UserID: admin.ID, Role: users.RoleAdmin}
+	for i := 0; i < spec.Customers; i++ {
+		c, err := cs.Create(ctx, act, customers.NewCustomer{Name: fmt.Sprintf("Customer %d", i), SegmentID: seg.ID, OwnerID: w.Agents[i%len(w.Agents)]})
+		if err != nil {
+			return w, fmt.Errorf("seed: %w", err)
+		}
+		w.Customers = append(w.Customers, c.ID)
+	}
+	rng := rand.New(rand.NewPCG(1, 2))
+	statuses := []string{"resolved", "closed"}
+	active := []string{"new", "open", "pending_customer", "pending_internal"}
+	start := db.Now().Add(-365 * 24 * time.Hour)
+	const batch = 400
+	for done := 0; done < spec.Cases; {
+		n := min(batch, spec.Cases-done)
+		var sb strings.Builder
+		sb.WriteString(`INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status, created_at, updated_at, version) VALUES `)
+		args := make([]any, 0, n*7)
+		for i := 0; i < n; i++ {
+			at := start.Add(time.Duration(done+i) * (365 * 24 * time.Hour) / time.Duration(spec.Cases))
+			ci := rng.IntN(len(w.Customers))
+			st := statuses[rng.IntN(2)]
+			if rng.Float64() < spec.ActiveShare {
+				st = active[rng.IntN(4)]
+			}
+			if i > 0 {
+				sb.WriteString(", ")
+			}
+			k := len(args)
+			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', 'billing', 'normal', $%d, $%d, $%d, $%d, 1)", k+1, k+2, k+3, k+4, k+5, k+5)
+			args = append(args, store.NewID(at), w.Customers[ci], w.Agents[ci%len(w.Agents)], st, store.Millis(at))
+		}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, sb.String(), args...)
+			return err
+		}); err != nil {
+			return w, fmt.Errorf("seed cases: %w", err)
+		}
+		done += n
+	}
+	if db.Dialect == store.Postgres {
+		if _, err := db.Write.ExecContext(ctx, `ANALYZE`); err != nil {
+			return w, fmt.Errorf("seed: analyze: %w", err)
+		}
+	} else if _, err := db.Write.ExecContext(ctx, `ANALYZE`); err != nil {
+		return w, fmt.Errorf("seed: analyze: %w", err)
+	}
+	return w, nil
+}
+
+// Result summarises a load run.
+type Result struct {
+	Requests int
+	Errors   int
+	Elapsed  time.Duration
+	P50, P99 time.Duration
+	Max      time.Duration
+	// FirstError is the first failure seen, to say why Errors is not 0.
+	FirstError error
+}
+
+// PerSecond is the throughput.
+func (r Result) PerSecond() float64 { return float64(r.Requests) / r.Elapsed.Seconds() }
+
+func (r Result) String() string {
+	return fmt.Sprintf("%d requests in %.2fs: %.0f/s, p50 %.2f ms, p99 %.2f ms, max %.2f ms, %d errors",
+		r.Requests, r.Elapsed.Seconds(), r.PerSecond(), ms(r.P50), ms(r.P99), ms(r.Max), r.Errors)
+}
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
+
+// Run calls do from clients goroutines until total requests are done,
+// timing each call.
+func Run(ctx context.Context, clients, total int, do func(ctx context.Context, client, i int) error) Result {
+	lat := make([]time.Duration, total)
+	var next atomic.Int64
+	var errs atomic.Int64
+	var first sync.Once
+	var firstErr error
+	var wg sync.WaitGroup
+	begin := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func(c int) {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= total || ctx.Err() != nil {
+					return
+				}
+				t0 := time.Now()
+				if err := do(ctx, c, i); err != nil {
+					errs.Add(1)
+					first.Do(func() { firstErr = err })
+				}
+				lat[i] = time.Since(t0)
+			}
+		}(c)
+	}
+	wg.Wait()
+	r := Result{Requests: total, Errors: int(errs.Load()), Elapsed: time.Since(begin), FirstError: firstErr}
+	slices.Sort(lat)
+	r.P50, r.P99, r.Max = lat[total/2], lat[total*99/100], lat[total-1]
+	return r
+}
