@@ -16,7 +16,9 @@ import (
 	"strings"
 	"syscall"
 
-	_ "time/tzdata" // calendars name IANA zones; the binary must not depend on the host's zoneinfo
+	_ "time/tzdata"
+
+	"anchor/internal/staffing" // calendars name IANA zones; the binary must not depend on the host's zoneinfo
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -44,6 +46,12 @@ func commands() map[string]command {
 		"token":   {"manage API tokens: token create --email E", runToken},
 		"demo":    {"load demo data into an empty database", runDemo},
 		"bench":   {"seed a fresh database and measure the API under load", runBench},
+		"staffing": {"agents needed for a service-level target (Erlang C/A), interval plans, shifts, scenarios", func(ctx context.Context, e *env, args []string) error {
+			return staffing.Command(ctx, args, e.stdout)
+		}},
+		"import":        {"import contact-center events: import queue-log FILE... | import events FILE", runImport},
+		"rollup":        {"rebuild interval rollups from events: rollup rebuild --from --to", runRollup},
+		"servicematrix": {"export or import the service matrix: servicematrix export|import FILE", runServiceMatrix},
 		"version": {"print the version", func(_ context.Context, e *env, _ []string) error {
 			fmt.Fprintln(e.stdout, "anchor", version)
 			return nil

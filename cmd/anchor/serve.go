@@ -12,6 +12,7 @@ import (
 	"anchor/internal/demo"
 	"anchor/internal/httpapi"
 	"anchor/internal/store"
+	"anchor/internal/web"
 )
 
 func runServe(ctx context.Context, e *env, args []string) error {
@@ -34,8 +35,13 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	api := httpapi.New(db, logger)
 	api.Version = version
+	root := http.NewServeMux()
+	apiHandler := api.Handler()
+	root.Handle("/api/", apiHandler)
+	root.Handle("/healthz", apiHandler)
+	root.Handle("/", web.New(db, logger).Handler())
 	srv := &http.Server{
-		Handler:           api.Handler(),
+		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       60 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -96,6 +102,9 @@ func runMigrate(ctx context.Context, e *env, args []string) error {
 }
 
 func runDemo(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "contactcenter" {
+		return runDemoContactCenter(ctx, e, args[1:])
+	}
 	fs, dsn := flags(e, "demo")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -13,8 +13,25 @@ import (
 )
 
 // table declares every /api/v1 route. The OpenAPI document is generated
-// from it, so a route cannot exist without being described.
+// from it, so a route cannot exist without being described. Each capability
+// declares its routes in a file of its own.
 func (s *Server) table() []route {
+	var rs []route
+	for _, part := range [][]route{
+		s.coreRoutes(),
+		s.serviceLevelRoutes(),
+		s.contactCenterRoutes(),
+		s.voiceRoutes(),
+		s.staffingRoutes(),
+	} {
+		rs = append(rs, part...)
+	}
+	return rs
+}
+
+// coreRoutes are the foundation's: reference data, customers, cases,
+// handoffs, callbacks.
+func (s *Server) coreRoutes() []route {
 	return []route{
 		{method: "GET", path: "/api/v1/openapi.json", summary: "This API's OpenAPI 3.1 document", roles: anyone, do: s.openAPI},
 		{method: "GET", path: "/api/v1/me", summary: "The signed-in user", roles: anyone, out: users.User{}, do: s.me},

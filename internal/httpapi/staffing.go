@@ -1,0 +1,4 @@
+package httpapi
+
+// staffingRoutes declares the routes for staffing plans.
+func (s *Server) staffingRoutes() []route { return nil }
