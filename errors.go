@@ -26,6 +26,16 @@ type Error struct {
 	Code    string
 	Message string
 	Field   string
+	// Problems lists every problem when a whole document is refused (a
+	// service matrix, an import), so that the user fixes them all at once.
+	Problems []Problem
+}
+
+// Problem is one thing wrong at one place of a document: Path is where
+// ("segments.enterprise.priorities.high.resolution"), Message why.
+type Problem struct {
+	Path    string `json:"path"`
+	Message string `json:"message"`
 }
 
 func (e *Error) Error() string {

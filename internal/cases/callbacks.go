@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 )
 
@@ -43,16 +44,21 @@ type Callback struct {
 	Version     int        `json:"version"`
 	// Late: made after window_end, or not made and window_end has passed.
 	Late bool `json:"late"`
+	// SLA is the window's clock: at risk after the matrix's share of the
+	// window, met when the call is made inside it.
+	SLA *servicelevel.Clock `json:"sla,omitempty"`
 }
 
 // NewCallback is what promising a callback takes. OwnerID, who must call,
 // defaults to the case owner.
 type NewCallback struct {
 	WindowStart time.Time `json:"window_start"`
-	WindowEnd   time.Time `json:"window_end"`
-	Phone       string    `json:"phone,omitempty"`
-	Note        string    `json:"note,omitempty"`
-	OwnerID     string    `json:"owner_id,omitempty"`
+	// WindowEnd defaults to WindowStart plus the callback window the
+	// service matrix sets for the case's segment and priority.
+	WindowEnd time.Time `json:"window_end,omitempty"`
+	Phone     string    `json:"phone,omitempty"`
+	Note      string    `json:"note,omitempty"`
+	OwnerID   string    `json:"owner_id,omitempty"`
 }
 
 // CallbackUpdate marks a callback made (when, with what outcome) or
@@ -66,14 +72,15 @@ type CallbackUpdate struct {
 }
 
 const callbackColumns = `id, case_id, COALESCE(owner_id, ''), COALESCE(promised_by, ''), phone, note, window_start, window_end, status,
-	made_at, COALESCE(made_by, ''), outcome, created_at, updated_at, version`
+	made_at, COALESCE(made_by, ''), outcome, created_at, updated_at, version, COALESCE(sla_at_risk_share, 0.75)`
 
 func scanCallback(row store.Scanner, now time.Time) (Callback, error) {
 	var c Callback
 	var ws, we, created, updated int64
 	var made sql.NullInt64
+	var share float64
 	err := row.Scan(&c.ID, &c.CaseID, &c.OwnerID, &c.PromisedBy, &c.Phone, &c.Note, &ws, &we, &c.Status,
-		&made, &c.MadeBy, &c.Outcome, &created, &updated, &c.Version)
+		&made, &c.MadeBy, &c.Outcome, &created, &updated, &c.Version, &share)
 	c.WindowStart, c.WindowEnd, c.CreatedAt, c.UpdatedAt = store.Time(ws), store.Time(we), store.Time(created), store.Time(updated)
 	c.MadeAt = store.NullTime(made)
 	switch c.Status {
@@ -81,6 +88,10 @@ func scanCallback(row store.Scanner, now time.Time) (Callback, error) {
 		c.Late = c.MadeAt.After(c.WindowEnd)
 	case CallbackPromised:
 		c.Late = now.After(c.WindowEnd)
+	}
+	if c.Status != CallbackCanceled {
+		clock := servicelevel.CallbackClock(c.WindowStart, c.WindowEnd, c.MadeAt, true, share, now)
+		c.SLA = &clock
 	}
 	return c, err
 }
@@ -90,25 +101,41 @@ func (s *Service) PromiseCallback(ctx context.Context, actor anchor.Actor, caseI
 	if n.WindowStart.IsZero() {
 		return Callback{}, anchor.Invalid("window_start", "is required")
 	}
-	if n.WindowEnd.IsZero() {
-		return Callback{}, anchor.Invalid("window_end", "is required")
-	}
-	if !n.WindowEnd.After(n.WindowStart) {
+	if !n.WindowEnd.IsZero() && !n.WindowEnd.After(n.WindowStart) {
 		return Callback{}, anchor.Invalid("window_end", "must be after window_start")
 	}
 	now := s.DB.Now()
-	if !n.WindowEnd.After(now) {
-		return Callback{}, anchor.Invalid("window_end", "is in the past: a promise must be keepable")
-	}
 	if n.Phone = strings.TrimSpace(n.Phone); n.Phone != "" && strings.Trim(n.Phone, "+0123456789 ()-./") != "" {
 		return Callback{}, anchor.Invalid("phone", "may hold only digits, spaces, + ( ) - . /")
 	}
 	var out Callback
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		c, err := lockActive(ctx, tx, caseID)
+		c, err := s.lockActive(ctx, tx, caseID)
 		if err != nil {
 			return err
 		}
+		var segment string
+		if err := tx.QueryRowContext(ctx, `SELECT segment_id FROM customers WHERE id = $1`, c.CustomerID).Scan(&segment); err != nil {
+			return fmt.Errorf("promise callback: %w", err)
+		}
+		t, _, owed, err := s.levels().CaseTargets(ctx, tx, segment, c.Priority)
+		if err != nil {
+			return err
+		}
+		if n.WindowEnd.IsZero() {
+			if !owed || t.CallbackWindow <= 0 {
+				return anchor.Invalid("window_end", "is required: the service matrix sets no callback window for this case")
+			}
+			n.WindowEnd = n.WindowStart.Add(t.CallbackWindow)
+		}
+		if !n.WindowEnd.After(now) {
+			return anchor.Invalid("window_end", "is in the past: a promise must be keepable")
+		}
+		share := t.AtRiskShare
+		if !owed {
+			share = servicelevel.DefaultAtRiskShare
+		}
+		clock := servicelevel.CallbackClock(n.WindowStart, n.WindowEnd, nil, true, share, now)
 		owner := n.OwnerID
 		if owner == "" {
 			owner = c.OwnerID
@@ -116,9 +143,10 @@ func (s *Service) PromiseCallback(ctx context.Context, actor anchor.Actor, caseI
 			return err
 		}
 		id := store.NewID(now)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (id, case_id, owner_id, promised_by, phone, note, window_start, window_end, status, created_at, updated_at, version)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'promised', $9, $9, 1)`, id, caseID, store.NullString(owner), store.NullString(actor.UserID),
-			n.Phone, n.Note, store.Millis(n.WindowStart), store.Millis(n.WindowEnd), store.Millis(now)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO callbacks (id, case_id, owner_id, promised_by, phone, note, window_start, window_end, status, created_at, updated_at, version,
+			sla_at_risk_share, sla_check_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'promised', $9, $9, 1, $10, $11)`, id, caseID, store.NullString(owner), store.NullString(actor.UserID),
+			n.Phone, n.Note, store.Millis(n.WindowStart), store.Millis(n.WindowEnd), store.Millis(now), share, store.NullMillis(clock.NextChange(now))); err != nil {
 			return fmt.Errorf("insert callback: %w", err)
 		}
 		if err := appendEvent(ctx, tx, caseID, EventCallbackPromise, actor.UserID, now, map[string]any{
@@ -195,8 +223,9 @@ func (s *Service) UpdateCallback(ctx context.Context, actor anchor.Actor, id str
 			data["made_at"], data["outcome"] = madeAt.Truncate(time.Millisecond), outcome
 			data["late"] = madeAt.After(c.WindowEnd)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE callbacks SET status = $1, made_at = $2, made_by = $3, outcome = $4, note = $5, updated_at = $6, version = version + 1
-			WHERE id = $7 AND version = $8`, u.Status, made, madeBy, outcome, note, store.Millis(now), id, u.Version)
+		// Made or cancelled, the window's clock has nothing left to change.
+		res, err := tx.ExecContext(ctx, `UPDATE callbacks SET status = $1, made_at = $2, made_by = $3, outcome = $4, note = $5, updated_at = $6, version = version + 1,
+			sla_check_at = NULL WHERE id = $7 AND version = $8`, u.Status, made, madeBy, outcome, note, store.Millis(now), id, u.Version)
 		if err != nil {
 			return fmt.Errorf("update callback %s: %w", id, err)
 		}

@@ -10,6 +10,7 @@ package cases
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -17,6 +18,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 )
 
@@ -100,6 +102,10 @@ type Case struct {
 	Version         int        `json:"version"`
 	// AllowedTransitions lists the statuses the case may move to now.
 	AllowedTransitions []string `json:"allowed_transitions"`
+	// SLA holds the case's service-level clocks (absent when the service
+	// matrix owes it nothing), and SLAState the most urgent of their states.
+	SLA      *servicelevel.CaseClocks `json:"sla,omitempty"`
+	SLAState string                   `json:"sla_state,omitempty"`
 }
 
 // NewCase is what opening a case takes. Owner defaults to the account owner,
@@ -165,21 +171,41 @@ type Update struct {
 }
 
 // Service stores cases and what belongs to them.
-type Service struct{ DB *store.DB }
+type Service struct {
+	DB *store.DB
+	// Levels says which service level a case, handoff or callback is owed
+	// (nil: a fresh lookup each time, for tests that need no cache).
+	Levels *servicelevel.Service
+	// Notifier is told when a clock becomes at risk or breached (nil: the
+	// event on the case is all that records it).
+	Notifier Notifier
+}
 
 const columns = `c.id, c.customer_id, c.subject, c.description, c.channel, c.category, c.priority, COALESCE(c.owner_id, ''), c.status,
-	c.created_at, c.updated_at, c.first_response_at, c.resolved_at, c.closed_at, c.reopen_count, c.contact_count, c.version`
+	c.created_at, c.updated_at, c.first_response_at, c.resolved_at, c.closed_at, c.reopen_count, c.contact_count, c.version, c.sla_clocks`
 
-func scan(row store.Scanner) (Case, error) {
-	var c Case
-	var created, updated int64
-	var first, resolved, closed sql.NullInt64
-	err := row.Scan(&c.ID, &c.CustomerID, &c.Subject, &c.Description, &c.Channel, &c.Category, &c.Priority, &c.OwnerID, &c.Status,
-		&created, &updated, &first, &resolved, &closed, &c.ReopenCount, &c.ContactCount, &c.Version)
-	c.CreatedAt, c.UpdatedAt = store.Time(created), store.Time(updated)
-	c.FirstResponseAt, c.ResolvedAt, c.ClosedAt = store.NullTime(first), store.NullTime(resolved), store.NullTime(closed)
-	c.AllowedTransitions = AllowedTransitions(c.Status)
-	return c, err
+// scanner returns a row scanner that settles the clocks' states at now.
+func scanner(now time.Time) func(row store.Scanner) (Case, error) {
+	return func(row store.Scanner) (Case, error) {
+		var c Case
+		var created, updated int64
+		var first, resolved, closed sql.NullInt64
+		var clocks string
+		err := row.Scan(&c.ID, &c.CustomerID, &c.Subject, &c.Description, &c.Channel, &c.Category, &c.Priority, &c.OwnerID, &c.Status,
+			&created, &updated, &first, &resolved, &closed, &c.ReopenCount, &c.ContactCount, &c.Version, &clocks)
+		c.CreatedAt, c.UpdatedAt = store.Time(created), store.Time(updated)
+		c.FirstResponseAt, c.ResolvedAt, c.ClosedAt = store.NullTime(first), store.NullTime(resolved), store.NullTime(closed)
+		c.AllowedTransitions = AllowedTransitions(c.Status)
+		c.setSLA(clocksOf(clocks, now))
+		return c, err
+	}
+}
+
+func (c *Case) setSLA(clocks *servicelevel.CaseClocks) {
+	c.SLA = clocks
+	if clocks != nil {
+		c.SLAState = worst(clocks.FirstResponse.State, clocks.NextUpdate.State, clocks.Resolution.State)
+	}
 }
 
 // Create opens a case, with its first contact when given.
@@ -191,7 +217,8 @@ func (s *Service) Create(ctx context.Context, actor anchor.Actor, n NewCase) (Ca
 	var out Case
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		var accountOwner sql.NullString
-		err := tx.QueryRowContext(ctx, `SELECT owner_id FROM customers WHERE id = $1`, n.CustomerID).Scan(&accountOwner)
+		var segment string
+		err := tx.QueryRowContext(ctx, `SELECT owner_id, segment_id FROM customers WHERE id = $1`, n.CustomerID).Scan(&accountOwner, &segment)
 		if errors.Is(err, sql.ErrNoRows) {
 			return anchor.Invalid("customer_id", "no such customer: %q", n.CustomerID)
 		}
@@ -232,11 +259,33 @@ func (s *Service) Create(ctx context.Context, actor anchor.Actor, n NewCase) (Ca
 			}
 			events = append(events, ev)
 		}
+		t, calID, owed, err := s.levels().CaseTargets(ctx, tx, segment, n.Priority)
+		if err != nil {
+			return err
+		}
+		clocks, err := t.Clocks(servicelevel.CaseFacts{CreatedAt: now, FirstResponseAt: c.FirstResponseAt, LastResponseAt: c.FirstResponseAt, Running: true}, now)
+		if err != nil {
+			return fmt.Errorf("create case: %w", err)
+		}
+		share := sql.NullFloat64{Float64: t.AtRiskShare, Valid: owed}
+		doc, err := json.Marshal(clocks)
+		if err != nil {
+			return fmt.Errorf("create case: %w", err)
+		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status,
-			created_at, updated_at, first_response_at, contact_count, last_seq, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $9, $10, $11, $12, 1)`,
+			created_at, updated_at, first_response_at, last_response_at, contact_count, last_seq, version,
+			sla_segment_id, sla_calendar_id, sla_first_response_ms, sla_next_update_ms, sla_resolution_ms, sla_at_risk_share,
+			first_response_due_at, next_update_due_at, resolution_due_at, sla_clocks, sla_check_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $9, $10, $10, $11, $12, 1, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
 			c.ID, n.CustomerID, n.Subject, n.Description, n.Channel, n.Category, n.Priority, store.NullString(owner), store.Millis(now),
-			store.NullMillis(c.FirstResponseAt), c.ContactCount, len(events)); err != nil {
+			store.NullMillis(c.FirstResponseAt), c.ContactCount, len(events),
+			segment, store.NullString(calID), nullDur(t.FirstResponse), nullDur(t.NextUpdate), nullDur(t.Resolution), share,
+			store.NullMillis(clocks.FirstResponse.DueAt), store.NullMillis(clocks.NextUpdate.DueAt), store.NullMillis(clocks.Resolution.DueAt),
+			string(doc), store.NullMillis(clocks.NextChange(now))); err != nil {
 			return fmt.Errorf("insert case: %w", err)
+		}
+		if owed {
+			c.setSLA(&clocks)
 		}
 		if contact != nil {
 			if err := storeContact(ctx, tx, *contact, now); err != nil {
@@ -265,10 +314,10 @@ func checkOwner(ctx context.Context, q store.Queryer, id string) error {
 }
 
 // Get returns a case.
-func (s *Service) Get(ctx context.Context, id string) (Case, error) { return get(ctx, s.DB.Read, id) }
+func (s *Service) Get(ctx context.Context, id string) (Case, error) { return s.get(ctx, s.DB.Read, id) }
 
-func get(ctx context.Context, q store.Queryer, id string) (Case, error) {
-	c, err := scan(q.QueryRowContext(ctx, `SELECT `+columns+` FROM cases c WHERE c.id = $1`, id))
+func (s *Service) get(ctx context.Context, q store.Queryer, id string) (Case, error) {
+	c, err := scanner(s.DB.Now())(q.QueryRowContext(ctx, `SELECT `+columns+` FROM cases c WHERE c.id = $1`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Case{}, anchor.NotFound("case", id)
 	}
@@ -298,13 +347,14 @@ func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u U
 	now := s.DB.Now()
 	var out Case
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		c, err := get(ctx, tx, id)
+		c, err := s.get(ctx, tx, id)
 		if err != nil {
 			return err
 		}
 		if c.Version != u.Version {
 			return anchor.StaleVersion("case", c.Version)
 		}
+		from, from0Priority := c.Status, c.Priority
 		type change struct {
 			typ  string
 			data map[string]any
@@ -377,7 +427,13 @@ func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u U
 				return err
 			}
 		}
-		out, err = get(ctx, tx, id)
+		if err := s.pause(ctx, tx, id, from, c.Status, now); err != nil {
+			return fmt.Errorf("pause clock of case %s: %w", id, err)
+		}
+		if err := s.refreshSLA(ctx, tx, id, now, u.Priority != nil && *u.Priority != from0Priority); err != nil {
+			return err
+		}
+		out, err = s.get(ctx, tx, id)
 		return err
 	})
 	return out, err
@@ -439,7 +495,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Case, string, error) {
 	if err != nil {
 		return nil, "", fmt.Errorf("list cases: %w", err)
 	}
-	out, next, err := store.CollectPage(rows, limit, scan, func(c Case) string { return c.ID })
+	out, next, err := store.CollectPage(rows, limit, scanner(s.DB.Now()), func(c Case) string { return c.ID })
 	if err != nil {
 		return nil, "", fmt.Errorf("list cases: %w", err)
 	}

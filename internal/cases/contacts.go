@@ -58,12 +58,19 @@ func (s *Service) LogContact(ctx context.Context, actor anchor.Actor, caseID str
 	now := s.DB.Now()
 	var out Contact
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := lockActive(ctx, tx, caseID); err != nil {
+		c, err := s.lockActive(ctx, tx, caseID)
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = logContact(ctx, tx, actor, caseID, n, now)
-		return err
+		if out, err = logContact(ctx, tx, actor, caseID, n, now); err != nil {
+			return err
+		}
+		if n.Direction == "inbound" {
+			if err := s.customerAnswered(ctx, tx, c, actor.UserID, now); err != nil {
+				return err
+			}
+		}
+		return s.refreshSLA(ctx, tx, caseID, now, false)
 	})
 	return out, err
 }
@@ -76,13 +83,13 @@ func logContact(ctx context.Context, tx *sql.Tx, actor anchor.Actor, caseID stri
 	if err := storeContact(ctx, tx, c, now); err != nil {
 		return Contact{}, err
 	}
-	var responded sql.NullInt64
-	if c.isResponse() {
-		responded = sql.NullInt64{Int64: store.Millis(c.StartedAt), Valid: true}
-	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET contact_count = contact_count + 1, first_response_at = COALESCE(first_response_at, $2) WHERE id = $1`,
-		caseID, responded); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET contact_count = contact_count + 1 WHERE id = $1`, caseID); err != nil {
 		return Contact{}, fmt.Errorf("count contact: %w", err)
+	}
+	if c.isResponse() {
+		if err := markResponded(ctx, tx, caseID, c.StartedAt); err != nil {
+			return Contact{}, err
+		}
 	}
 	return c, appendEvent(ctx, tx, caseID, ev.typ, ev.actorID, ev.at, ev.data)
 }

@@ -114,18 +114,38 @@ func (s *Service) Events(ctx context.Context, caseID string) ([]Event, error) {
 	return out, rows.Err()
 }
 
-// markResponded records the first response to the customer, once.
+// markResponded records a response to the customer: the first one once,
+// and the latest, which the next-update clock runs from.
 func markResponded(ctx context.Context, tx *sql.Tx, caseID string, at time.Time) error {
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET first_response_at = $2 WHERE id = $1 AND first_response_at IS NULL`, caseID, store.Millis(at)); err != nil {
-		return fmt.Errorf("mark first response on case %s: %w", caseID, err)
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET first_response_at = COALESCE(first_response_at, $2),
+		last_response_at = CASE WHEN last_response_at IS NULL OR last_response_at < $2 THEN $2 ELSE last_response_at END WHERE id = $1`,
+		caseID, store.Millis(at)); err != nil {
+		return fmt.Errorf("mark response on case %s: %w", caseID, err)
 	}
 	return nil
 }
 
+// customerAnswered moves a case waiting on the customer back to open when
+// the customer answers, which restarts its resolution clock.
+func (s *Service) customerAnswered(ctx context.Context, tx *sql.Tx, c Case, actorID string, now time.Time) error {
+	if c.Status != StatusPendingCustomer {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET status = $2, version = version + 1 WHERE id = $1`, c.ID, StatusOpen); err != nil {
+		return fmt.Errorf("resume case %s: %w", c.ID, err)
+	}
+	if err := s.pause(ctx, tx, c.ID, StatusPendingCustomer, StatusOpen, now); err != nil {
+		return fmt.Errorf("resume case %s: %w", c.ID, err)
+	}
+	return appendEvent(ctx, tx, c.ID, EventStatusChanged, actorID, now, map[string]any{
+		"from": StatusPendingCustomer, "to": StatusOpen, "reason": "the customer answered",
+	})
+}
+
 // lockActive returns the case for a change that needs it to be still
 // worked; a closed case takes nothing more.
-func lockActive(ctx context.Context, tx *sql.Tx, caseID string) (Case, error) {
-	c, err := get(ctx, tx, caseID)
+func (s *Service) lockActive(ctx context.Context, tx *sql.Tx, caseID string) (Case, error) {
+	c, err := s.get(ctx, tx, caseID)
 	if err != nil {
 		return Case{}, err
 	}

@@ -3,6 +3,7 @@ package cases
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -11,6 +12,7 @@ import (
 
 	"anchor"
 	"anchor/internal/departments"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 )
 
@@ -59,6 +61,9 @@ type Handoff struct {
 	Late bool `json:"late"`
 	// AllowedTransitions lists the statuses the handoff may move to now.
 	AllowedTransitions []string `json:"allowed_transitions"`
+	// SLA holds the accept and complete clocks, in the department's
+	// calendar (absent once the handoff is returned or cancelled).
+	SLA *servicelevel.HandoffClocks `json:"sla,omitempty"`
 }
 
 // Open reports whether the department still owes work on the handoff.
@@ -83,14 +88,15 @@ type HandoffUpdate struct {
 }
 
 const handoffColumns = `id, case_id, department_id, request, status, COALESCE(sent_by, ''), sent_at, accept_due_at, due_at, accepted_at,
-	COALESCE(accepted_by, ''), answer, answered_at, completed_at, returned_at, return_reason, updated_at, version`
+	COALESCE(accepted_by, ''), answer, answered_at, completed_at, returned_at, return_reason, updated_at, version, sla_clocks`
 
 func scanHandoff(row store.Scanner, now time.Time) (Handoff, error) {
 	var h Handoff
 	var sent, due, updated int64
 	var acceptDue, accepted, answered, completed, returned sql.NullInt64
+	var clocks string
 	err := row.Scan(&h.ID, &h.CaseID, &h.DepartmentID, &h.Request, &h.Status, &h.SentBy, &sent, &acceptDue, &due, &accepted,
-		&h.AcceptedBy, &h.Answer, &answered, &completed, &returned, &h.ReturnReason, &updated, &h.Version)
+		&h.AcceptedBy, &h.Answer, &answered, &completed, &returned, &h.ReturnReason, &updated, &h.Version, &clocks)
 	h.SentAt, h.DueAt, h.UpdatedAt = store.Time(sent), store.Time(due), store.Time(updated)
 	h.AcceptDueAt, h.AcceptedAt, h.AnsweredAt = store.NullTime(acceptDue), store.NullTime(accepted), store.NullTime(answered)
 	h.CompletedAt, h.ReturnedAt = store.NullTime(completed), store.NullTime(returned)
@@ -101,7 +107,21 @@ func scanHandoff(row store.Scanner, now time.Time) (Handoff, error) {
 		h.Late = now.After(h.DueAt)
 	}
 	h.AllowedTransitions = slices.Clone(handoffTransitions[h.Status])
+	var sla servicelevel.HandoffClocks
+	if (h.Open() || h.Status == HandoffCompleted) && json.Unmarshal([]byte(clocks), &sla) == nil && (sla.Accept.DueAt != nil || sla.Complete.DueAt != nil) {
+		sla.Accept.MetAt, sla.Complete.MetAt = h.AcceptedAt, h.CompletedAt
+		sla.Accept.State, sla.Complete.State = sla.Accept.StateAt(now), sla.Complete.StateAt(now)
+		h.SLA = &sla
+	}
 	return h, err
+}
+
+// nextCheck is when the handoff's clocks next change state by themselves.
+func (h Handoff) nextCheck(now time.Time) *time.Time {
+	if h.SLA == nil {
+		return nil
+	}
+	return h.SLA.NextChange(now)
 }
 
 // SendHandoff hands part of a case's work to a department.
@@ -119,7 +139,7 @@ func (s *Service) SendHandoff(ctx context.Context, actor anchor.Actor, caseID st
 	}
 	var out Handoff
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := lockActive(ctx, tx, caseID); err != nil {
+		if _, err := s.lockActive(ctx, tx, caseID); err != nil {
 			return err
 		}
 		dept, err := (&departments.Service{DB: s.DB}).GetTx(ctx, tx, n.DepartmentID)
@@ -129,24 +149,31 @@ func (s *Service) SendHandoff(ctx context.Context, actor anchor.Actor, caseID st
 		if err != nil {
 			return err
 		}
-		var due time.Time
-		switch {
-		case n.DueAt != nil:
-			due = n.DueAt.UTC()
-		case dept.CompleteWithin() > 0:
-			due = now.Add(dept.CompleteWithin())
-		default:
+		// The department's service level runs in its own calendar: a
+		// handoff sent to a 9-to-5 finance team on Friday evening is due
+		// in finance's business hours.
+		t, calID, err := s.levels().DepartmentTargets(ctx, tx, dept.ID)
+		if err != nil {
+			return err
+		}
+		if n.DueAt == nil && t.CompleteWithin <= 0 {
 			return anchor.Invalid("due_at", "is required: department %q has no completion service level", dept.Name)
 		}
-		var acceptDue *time.Time
-		if dept.AcceptWithin() > 0 {
-			t := now.Add(dept.AcceptWithin()).Truncate(time.Millisecond)
-			acceptDue = &t
+		clocks, err := t.HandoffClocks(now, n.DueAt, nil, nil, true, now)
+		if err != nil {
+			return fmt.Errorf("handoff due times: %w", err)
 		}
+		doc, err := json.Marshal(clocks)
+		if err != nil {
+			return fmt.Errorf("handoff due times: %w", err)
+		}
+		due := *clocks.Complete.DueAt
 		id := store.NewID(now)
-		if _, err := tx.ExecContext(ctx, `INSERT INTO handoffs (id, case_id, department_id, request, status, sent_by, sent_at, accept_due_at, due_at, updated_at, version)
-			VALUES ($1, $2, $3, $4, 'sent', $5, $6, $7, $8, $6, 1)`, id, caseID, dept.ID, n.Request, store.NullString(actor.UserID),
-			store.Millis(now), store.NullMillis(acceptDue), store.Millis(due)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO handoffs (id, case_id, department_id, request, status, sent_by, sent_at, accept_due_at, due_at, updated_at, version,
+			sla_calendar_id, sla_at_risk_share, due_given, sla_clocks, sla_check_at)
+			VALUES ($1, $2, $3, $4, 'sent', $5, $6, $7, $8, $6, 1, $9, $10, $11, $12, $13)`, id, caseID, dept.ID, n.Request, store.NullString(actor.UserID),
+			store.Millis(now), store.NullMillis(clocks.Accept.DueAt), store.Millis(due),
+			store.NullString(calID), t.AtRiskShare, n.DueAt != nil, string(doc), store.NullMillis(clocks.NextChange(now))); err != nil {
 			return fmt.Errorf("insert handoff: %w", err)
 		}
 		if err := appendEvent(ctx, tx, caseID, EventHandoffSent, actor.UserID, now, map[string]any{
@@ -279,8 +306,13 @@ func (s *Service) UpdateHandoff(ctx context.Context, actor anchor.Actor, id stri
 				return err
 			}
 		}
-		out, err = s.handoff(ctx, tx, id)
-		return err
+		if out, err = s.handoff(ctx, tx, id); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE handoffs SET sla_check_at = $2 WHERE id = $1`, id, store.NullMillis(out.nextCheck(now))); err != nil {
+			return fmt.Errorf("update handoff %s: %w", id, err)
+		}
+		return nil
 	})
 	return out, err
 }

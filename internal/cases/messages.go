@@ -59,7 +59,8 @@ func (s *Service) AddMessage(ctx context.Context, actor anchor.Actor, caseID str
 	m := Message{ID: store.NewID(now), CaseID: caseID, AuthorID: actor.UserID, FromCustomer: n.FromCustomer,
 		Visibility: n.Visibility, Body: n.Body, CreatedAt: now.Truncate(time.Millisecond)}
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		if _, err := lockActive(ctx, tx, caseID); err != nil {
+		c, err := s.lockActive(ctx, tx, caseID)
+		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `INSERT INTO case_messages (id, case_id, author_id, from_customer, visibility, body, created_at)
@@ -71,9 +72,17 @@ func (s *Service) AddMessage(ctx context.Context, actor anchor.Actor, caseID str
 				return err
 			}
 		}
-		return appendEvent(ctx, tx, caseID, EventMessageAdded, actor.UserID, now, map[string]any{
+		if err := appendEvent(ctx, tx, caseID, EventMessageAdded, actor.UserID, now, map[string]any{
 			"message_id": m.ID, "visibility": m.Visibility, "from_customer": m.FromCustomer,
-		})
+		}); err != nil {
+			return err
+		}
+		if m.FromCustomer {
+			if err := s.customerAnswered(ctx, tx, c, actor.UserID, now); err != nil {
+				return err
+			}
+		}
+		return s.refreshSLA(ctx, tx, caseID, now, false)
 	})
 	return m, err
 }

@@ -109,7 +109,12 @@ type OwnerChange struct {
 }
 
 // Service stores customers and segments.
-type Service struct{ DB *store.DB }
+type Service struct {
+	DB *store.DB
+	// OnSegmentChange runs in the transaction that moves a customer to
+	// another segment: its open cases take the new segment's service level.
+	OnSegmentChange func(ctx context.Context, tx *sql.Tx, customerID string) error
+}
 
 const columns = `id, name, segment_id, COALESCE(owner_id, ''), COALESCE(external_id, ''), revenue, created_at, updated_at, version`
 
@@ -289,7 +294,7 @@ func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u U
 		if c.Version != u.Version {
 			return anchor.StaleVersion("customer", c.Version)
 		}
-		oldOwner := c.OwnerID
+		oldOwner, oldSegment := c.OwnerID, c.SegmentID
 		if u.Name != nil {
 			c.Name = *u.Name
 		}
@@ -322,6 +327,11 @@ func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u U
 		}
 		if u.Contacts != nil {
 			if err := replaceContacts(ctx, tx, id, *u.Contacts, now); err != nil {
+				return err
+			}
+		}
+		if u.SegmentID != nil && *u.SegmentID != oldSegment && s.OnSegmentChange != nil {
+			if err := s.OnSegmentChange(ctx, tx, id); err != nil {
 				return err
 			}
 		}

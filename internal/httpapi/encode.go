@@ -20,9 +20,10 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string `json:"code"`
-	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
+	Code     string           `json:"code"`
+	Message  string           `json:"message"`
+	Field    string           `json:"field,omitempty"`
+	Problems []anchor.Problem `json:"problems,omitempty"`
 }
 
 var statusOf = map[string]int{
@@ -64,7 +65,7 @@ func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field}})
+	writeJSON(w, status, errorBody{errorDetail{Code: e.Code, Message: e.Message, Field: e.Field, Problems: e.Problems}})
 }
 
 // decode reads a JSON body into v, strictly: unknown fields, wrong types,

@@ -20,6 +20,8 @@ import (
 	"anchor/internal/cases"
 	"anchor/internal/customers"
 	"anchor/internal/departments"
+	"anchor/internal/notify"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
 )
@@ -34,6 +36,8 @@ type Server struct {
 	Customers   *customers.Service
 	Departments *departments.Service
 	Cases       *cases.Service
+	Levels      *servicelevel.Service
+	Notify      *notify.Service
 	Logger      *slog.Logger
 	// Version is reported by /healthz.
 	Version string
@@ -43,12 +47,17 @@ type Server struct {
 
 // New returns a Server over db with every capability wired.
 func New(db *store.DB, logger *slog.Logger) *Server {
+	levels := &servicelevel.Service{DB: db}
+	notifier := &notify.Service{DB: db}
+	cs := &cases.Service{DB: db, Levels: levels, Notifier: notifier}
 	s := &Server{
 		DB:          db,
 		Users:       users.NewService(db),
-		Customers:   &customers.Service{DB: db},
+		Customers:   &customers.Service{DB: db, OnSegmentChange: cs.CustomerSegmentChanged},
 		Departments: &departments.Service{DB: db},
-		Cases:       &cases.Service{DB: db},
+		Cases:       cs,
+		Levels:      levels,
+		Notify:      notifier,
 		Logger:      logger,
 		Version:     "dev",
 	}
