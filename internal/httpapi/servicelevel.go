@@ -23,7 +23,7 @@ func (s *Server) serviceLevelRoutes() []route {
 		{method: "DELETE", path: "/api/v1/calendars/{name}", summary: "Delete a calendar that no target or department uses", roles: managers, out: struct{}{}, do: s.deleteCalendar},
 		{method: "GET", path: "/api/v1/relationship-contacts/due", summary: "Accounts whose proactive relationship contact is due or overdue", roles: staff,
 			query: []param{{"owner", "account owner user id ('me' for yourself)"}, {"within_days", "also list those due within this many days (default 7)"}},
-			out: items[servicelevel.DueContact]{}, do: s.dueRelationshipContacts},
+			out:   items[servicelevel.DueContact]{}, do: s.dueRelationshipContacts},
 		{method: "POST", path: "/api/v1/customers/{id}/relationship-contacts", summary: "Log a proactive relationship contact (the segment's required fields are checked)", roles: staff, status: 201,
 			in: servicelevel.NewRelationshipContact{}, out: servicelevel.RelationshipContact{}, do: s.logRelationshipContact},
 		{method: "GET", path: "/api/v1/notifications", summary: "Your notifications, newest first", roles: anyone,
@@ -45,7 +45,9 @@ type calendarDoc struct {
 	RecurringHolidays []string              `json:"recurring_holidays"`
 }
 
-func (s *Server) getMatrix(r *http.Request, u users.User) (any, error) { return s.Levels.Export(r.Context()) }
+func (s *Server) getMatrix(r *http.Request, u users.User) (any, error) {
+	return s.Levels.Export(r.Context())
+}
 
 func (s *Server) putMatrix(r *http.Request, u users.User) (any, error) {
 	body, err := io.ReadAll(r.Body)
