@@ -32,13 +32,37 @@ type Matrix struct {
 	// AtRiskShare is the share of a target after which a clock is at risk
 	// (default 0.75).
 	AtRiskShare float64                    `json:"at_risk_share"`
-	Calendars   []calendar.Calendar        `json:"calendars"`
+	Calendars   []CalendarEntry            `json:"calendars"`
 	Segments    map[string]SegmentLevels   `json:"segments"`
 	Departments map[string]DepartmentLevel `json:"departments"`
 	// Version is the stored matrix's version; an import based on an older
 	// one is refused.
 	Version int `json:"version,omitempty"`
 }
+
+// CalendarEntry is a calendar in a matrix document. Decoding never fails
+// on a bad calendar: the problem is kept for Validate, which reports it
+// with its path among all the others.
+type CalendarEntry struct {
+	calendar.Calendar
+	err error
+}
+
+// UnmarshalJSON decodes the calendar, keeping its name even when the rest
+// is wrong so that references to it are not reported a second time.
+func (c *CalendarEntry) UnmarshalJSON(b []byte) error {
+	if err := json.Unmarshal(b, &c.Calendar); err != nil {
+		var named struct {
+			Name string `json:"name"`
+		}
+		json.Unmarshal(b, &named) //nolint:errcheck // best effort
+		c.Calendar, c.err = calendar.Calendar{Name: named.Name}, err
+	}
+	return nil
+}
+
+// MarshalJSON writes the calendar.
+func (c CalendarEntry) MarshalJSON() ([]byte, error) { return json.Marshal(c.Calendar) }
 
 // SegmentLevels is what a segment is owed.
 type SegmentLevels struct {
@@ -148,7 +172,11 @@ func (m *Matrix) Validate(segments, departments []string) error {
 	names := map[string]bool{AlwaysOpen: true, "": true}
 	for i, c := range m.Calendars {
 		path := fmt.Sprintf("calendars[%d]", i)
-		if err := c.Validate(); err != nil {
+		err := c.err
+		if err == nil {
+			err = c.Validate()
+		}
+		if err != nil {
 			if ve, ok := err.(*calendar.ValidationError); ok {
 				for _, f := range ve.Fields {
 					p.add(path+"."+f.Field, "%s", f.Message)

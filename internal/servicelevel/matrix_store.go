@@ -19,7 +19,7 @@ import (
 // document imports back unchanged.
 func (s *Service) Export(ctx context.Context) (Matrix, error) {
 	q := s.DB.Read
-	m := Matrix{AtRiskShare: DefaultAtRiskShare, Calendars: []calendar.Calendar{}, Segments: map[string]SegmentLevels{}, Departments: map[string]DepartmentLevel{}}
+	m := Matrix{AtRiskShare: DefaultAtRiskShare, Calendars: []CalendarEntry{}, Segments: map[string]SegmentLevels{}, Departments: map[string]DepartmentLevel{}}
 	err := q.QueryRowContext(ctx, `SELECT at_risk_share, version FROM service_matrix WHERE id = 1`).Scan(&m.AtRiskShare, &m.Version)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Matrix{}, fmt.Errorf("export matrix: %w", err)
@@ -30,7 +30,7 @@ func (s *Service) Export(ctx context.Context) (Matrix, error) {
 	}
 	calName := map[string]string{"": AlwaysOpen}
 	for _, c := range cals {
-		m.Calendars = append(m.Calendars, c.Calendar)
+		m.Calendars = append(m.Calendars, CalendarEntry{Calendar: c.Calendar})
 		calName[c.ID] = c.Name
 	}
 	rows, err := q.QueryContext(ctx, `SELECT s.name, t.priority, COALESCE(t.first_response_ms, 0), COALESCE(t.next_update_ms, 0), COALESCE(t.resolution_ms, 0),
@@ -131,7 +131,7 @@ func (s *Service) Import(ctx context.Context, actor anchor.Actor, m Matrix) (Mat
 		}
 		keep := map[string]bool{}
 		for _, c := range m.Calendars {
-			id, err := putCalendar(ctx, tx, c, calIDs[c.Name], now)
+			id, err := putCalendar(ctx, tx, c.Calendar, calIDs[c.Name], now)
 			if err != nil {
 				return err
 			}
