@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -139,5 +140,54 @@ func TestUnknownCommand(t *testing.T) {
 	}
 	if !strings.Contains(errb.String(), "serve") {
 		t.Fatalf("usage not printed: %s", errb.String())
+	}
+}
+
+func TestServiceMatrixCommand(t *testing.T) {
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "anchor.db")
+	ctx := context.Background()
+	e, _, _ := testEnv("", nil)
+	if err := run(ctx, e, []string{"demo", "--db", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "matrix.yaml")
+	e, stdout, _ := testEnv("", nil)
+	if err := run(ctx, e, []string{"servicematrix", "export", "--db", dsn, out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "written to") {
+		t.Fatalf("export said %q", stdout.String())
+	}
+	doc, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"enterprise:", "retail:", "Finance:", "at_risk_share: 0.75"} {
+		if !strings.Contains(string(doc), want) {
+			t.Fatalf("exported matrix lacks %q:\n%s", want, doc)
+		}
+	}
+	// Add targets, import, and see them exported back.
+	edited := strings.Replace(string(doc), "  enterprise:\n    priorities: {}", "  enterprise:\n    priorities:\n      urgent: {first_response: 30m, resolution: 4h}", 1)
+	if edited == string(doc) {
+		t.Fatalf("could not edit the exported document:\n%s", doc)
+	}
+	os.WriteFile(out, []byte(edited), 0o644)
+	e, stdout, _ = testEnv("", nil)
+	if err := run(ctx, e, []string{"servicematrix", "import", "--db", dsn, out}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), "version 1") {
+		t.Fatalf("import said %q", stdout.String())
+	}
+	bad := strings.Replace(edited, "first_response: 30m", "first_response: -30m", 1)
+	os.WriteFile(out, []byte(bad), 0o644)
+	e, _, stderr := testEnv("", nil)
+	if err := run(ctx, e, []string{"servicematrix", "import", "--db", dsn, out}); err == nil {
+		t.Fatal("a negative target was imported")
+	}
+	if !strings.Contains(stderr.String(), "segments.enterprise.priorities.urgent.first_response: must not be negative") {
+		t.Fatalf("problems not listed: %s", stderr.String())
 	}
 }

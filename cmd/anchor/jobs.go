@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"anchor/internal/httpapi"
+)
+
+// startJobs runs the server's background work every interval until ctx
+// ends: the service-level escalation scan and the webhook deliveries. The
+// work is claimed in the database, so any number of servers may run it.
+// The returned function waits for the loop to finish.
+func startJobs(ctx context.Context, api *httpapi.Server, logger *slog.Logger, interval time.Duration) (wait func()) {
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			runJobs(ctx, api, logger)
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return wg.Wait
+}
+
+func runJobs(ctx context.Context, api *httpapi.Server, logger *slog.Logger) {
+	esc, err := api.Cases.Escalate(ctx)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		logger.Error("escalation", "error", err)
+	case esc.AtRisk+esc.Breached > 0:
+		logger.Info("escalation", "checked", esc.Checked, "at_risk", esc.AtRisk, "breached", esc.Breached)
+	}
+	n, err := api.Notify.Deliver(ctx, 100)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		logger.Error("webhook delivery", "error", err)
+	case n > 0:
+		logger.Info("webhooks delivered", "count", n)
+	}
+}
