@@ -19,6 +19,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	fs, dsn := flags(e, "serve")
 	addr := fs.String("addr", envOr(e, "ANCHOR_ADDR", "127.0.0.1:8080"), "listen address (env ANCHOR_ADDR)")
 	withDemo := fs.Bool("demo", false, "load demo data first when the database is empty, and print how to sign in")
+	jobsEvery := fs.Duration("jobs-interval", 15*time.Second, "how often background work runs (SLA escalation, webhook deliveries)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -40,6 +41,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	root.Handle("/api/", apiHandler)
 	root.Handle("/healthz", apiHandler)
 	root.Handle("/", web.New(db, logger).Handler())
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	waitJobs := startJobs(jobsCtx, api, logger, *jobsEvery)
+	defer func() { stopJobs(); waitJobs() }()
 	srv := &http.Server{
 		Handler:           root,
 		ReadHeaderTimeout: 10 * time.Second,
