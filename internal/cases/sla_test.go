@@ -170,7 +170,7 @@ func TestEscalation(t *testing.T) {
 		hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			body, _ := io.ReadAll(r.Body)
 			if !notify.Verify("0123456789abcdef0123", r.Header.Get("X-Anchor-Timestamp"), body, r.Header.Get("X-Anchor-Signature")) {
-				http.Error(w, "bad signature", 401)
+				http.Error(w, "bad signature", http.StatusUnauthorized)
 				return
 			}
 			var m map[string]any
