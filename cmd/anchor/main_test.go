@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"anchor/internal/servicelevel"
 	"anchor/internal/store/storetest"
 )
 
@@ -168,21 +169,32 @@ func TestServiceMatrixCommand(t *testing.T) {
 			t.Fatalf("exported matrix lacks %q:\n%s", want, doc)
 		}
 	}
-	// Add targets, import, and see them exported back.
-	edited := strings.Replace(string(doc), "  enterprise:\n    priorities: {}", "  enterprise:\n    priorities:\n      urgent: {first_response: 30m, resolution: 4h}", 1)
-	if edited == string(doc) {
-		t.Fatalf("could not edit the exported document:\n%s", doc)
+	// Change a target, import, and see it exported back; then a bad one.
+	m, err := servicelevel.ParseMatrix(doc)
+	if err != nil {
+		t.Fatal(err)
 	}
-	os.WriteFile(out, []byte(edited), 0o644)
+	ent := m.Segments["enterprise"]
+	ent.Priorities["urgent"] = servicelevel.Targets{FirstResponse: servicelevel.Duration(20 * time.Minute), Resolution: servicelevel.Duration(3 * time.Hour)}
+	edited, _ := servicelevel.MatrixYAML(m)
+	os.WriteFile(out, edited, 0o644)
 	e, stdout, _ = testEnv("", nil)
 	if err := run(ctx, e, []string{"servicematrix", "import", "--db", dsn, out}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(stdout.String(), "version 1") {
+	if !strings.Contains(stdout.String(), "version 2") {
 		t.Fatalf("import said %q", stdout.String())
 	}
-	bad := strings.Replace(edited, "first_response: 30m", "first_response: -30m", 1)
-	os.WriteFile(out, []byte(bad), 0o644)
+	e, stdout, _ = testEnv("", nil)
+	if err := run(ctx, e, []string{"servicematrix", "export", "--db", dsn, "-"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stdout.String(), `"first_response": "20m"`) {
+		t.Fatalf("the imported target is not exported back:\n%s", stdout.String())
+	}
+	ent.Priorities["urgent"] = servicelevel.Targets{FirstResponse: servicelevel.Duration(-20 * time.Minute)}
+	bad, _ := servicelevel.MatrixYAML(m)
+	os.WriteFile(out, bad, 0o644)
 	e, _, stderr := testEnv("", nil)
 	if err := run(ctx, e, []string{"servicematrix", "import", "--db", dsn, out}); err == nil {
 		t.Fatal("a negative target was imported")

@@ -15,9 +15,53 @@ import (
 	"anchor/internal/cases"
 	"anchor/internal/customers"
 	"anchor/internal/departments"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
 )
+
+// Matrix is the demo company's service matrix: an office calendar for
+// business customers and the back office, 24/7 for urgent enterprise work.
+const Matrix = `
+at_risk_share: 0.75
+calendars:
+  - name: office
+    timezone: Europe/London
+    hours:
+      mon: [["08:00", "18:00"]]
+      tue: [["08:00", "18:00"]]
+      wed: [["08:00", "18:00"]]
+      thu: [["08:00", "18:00"]]
+      fri: [["08:00", "18:00"]]
+    recurring_holidays: ["01-01", "12-25", "12-26"]
+segments:
+  enterprise:
+    relationship_contacts: {every_days: 30, required_fields: [topics, satisfaction, next_steps]}
+    priorities:
+      urgent: {first_response: 30m, next_update: 2h, resolution: 4h, callback_window: 1h, calendar: 24x7}
+      high: {first_response: 1h, next_update: 4h, resolution: 10h, callback_window: 1h, calendar: office}
+      normal: {first_response: 2h, next_update: 8h, resolution: 20h, callback_window: 2h, calendar: office}
+      low: {first_response: 4h, next_update: 10h, resolution: 40h, callback_window: 2h, calendar: office}
+  business:
+    relationship_contacts: {every_days: 90, required_fields: [topics]}
+    priorities:
+      urgent: {first_response: 1h, resolution: 8h, callback_window: 2h, calendar: office}
+      high: {first_response: 2h, resolution: 20h, callback_window: 2h, calendar: office}
+      normal: {first_response: 4h, resolution: 30h, callback_window: 4h, calendar: office}
+      low: {first_response: 8h, resolution: 50h, callback_window: 4h, calendar: office}
+  retail:
+    priorities:
+      urgent: {first_response: 2h, resolution: 20h, callback_window: 2h, calendar: office}
+      normal: {first_response: 8h, resolution: 50h, callback_window: 4h, calendar: office}
+      low: {first_response: 20h, resolution: 100h, callback_window: 4h, calendar: office}
+      high: {first_response: 4h, resolution: 30h, callback_window: 2h, calendar: office}
+departments:
+  Finance: {accept_within: 4h, complete_within: 20h, calendar: office}
+  Logistics: {accept_within: 2h, complete_within: 8h, calendar: office}
+  Legal: {accept_within: 10h, complete_within: 50h, calendar: office}
+  IT: {accept_within: 1h, complete_within: 10h, calendar: office}
+  ParcelCo (carrier): {accept_within: 1h, complete_within: 48h, calendar: 24x7}
+`
 
 // ErrNotEmpty is returned when the database already has users: demo data is
 // never mixed into a real one.
@@ -53,7 +97,7 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 	us := users.NewService(db)
 	cs := &customers.Service{DB: db}
 	ds := &departments.Service{DB: db}
-	ks := &cases.Service{DB: db}
+	ks := &cases.Service{DB: db, Levels: &servicelevel.Service{DB: db}}
 	res := Result{AdminEmail: "admin@anchor.demo", AdminPassword: users.GeneratePassword()}
 
 	admin, err := us.Create(ctx, users.NewUser{Email: res.AdminEmail, Name: "Ada Admin", Role: users.RoleAdmin, Password: res.AdminPassword})
@@ -112,6 +156,14 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 			return Result{}, fmt.Errorf("demo segment: %w", err)
 		}
 		segs = append(segs, seg)
+	}
+	levels := &servicelevel.Service{DB: db}
+	m, err := servicelevel.ParseMatrix([]byte(Matrix))
+	if err != nil {
+		return Result{}, fmt.Errorf("demo matrix: %w", err)
+	}
+	if _, err := levels.Import(ctx, admin.Actor(), m); err != nil {
+		return Result{}, fmt.Errorf("demo matrix: %w", err)
 	}
 	names := []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
 		"Soylent", "Gringotts", "Oceanic", "Vandelay", "Pied Piper", "Monarch", "Aperture", "Duff", "Nakatomi", "Oscorp"}
