@@ -23,6 +23,8 @@ func (s *Server) table() []route {
 		s.contactCenterRoutes(),
 		s.voiceRoutes(),
 		s.staffingRoutes(),
+		s.qaRoutes(),
+		s.metricsRoutes(),
 	} {
 		rs = append(rs, part...)
 	}

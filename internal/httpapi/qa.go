@@ -1,0 +1,4 @@
+package httpapi
+
+// qaRoutes declares the routes for QA evaluation forms and evaluations.
+func (s *Server) qaRoutes() []route { return nil }
