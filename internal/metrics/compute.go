@@ -1,0 +1,202 @@
+package metrics
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"anchor"
+	"anchor/internal/store"
+)
+
+// Query asks for a metric over [From, To), optionally cut By a dimension
+// and split by Interval (day, week, month) in Location.
+type Query struct {
+	From, To time.Time
+	By       string
+	Interval string
+	Location *time.Location
+}
+
+// Point is one value: of one period, for one cut (empty Cut when not cut).
+// Value is nil when the metric has no input there, and Reason says why.
+type Point struct {
+	PeriodStart time.Time          `json:"period_start"`
+	PeriodEnd   time.Time          `json:"period_end"`
+	Cut         string             `json:"cut,omitempty"`
+	CutName     string             `json:"cut_name,omitempty"`
+	Value       *float64           `json:"value"`
+	Numerator   float64            `json:"numerator"`
+	Denominator float64            `json:"denominator"`
+	Reason      string             `json:"reason,omitempty"`
+	Extra       map[string]float64 `json:"extra,omitempty"`
+}
+
+// Result is a metric's series.
+type Result struct {
+	Metric   Definition `json:"metric"`
+	From     time.Time  `json:"from"`
+	To       time.Time  `json:"to"`
+	By       string     `json:"by,omitempty"`
+	Interval string     `json:"interval,omitempty"`
+	Points   []Point    `json:"points"`
+}
+
+// Service computes metrics and keeps their settings.
+type Service struct {
+	DB *store.DB
+}
+
+// counts is one cut's numerator and denominator.
+type counts struct {
+	cut      string
+	num, den float64
+	extra    map[string]float64
+}
+
+// computeFunc computes one period of one metric.
+type computeFunc func(ctx context.Context, s *Service, p Period, by string) ([]counts, error)
+
+// value turns counts into a value: a ratio num/den (times scale), or the
+// reason it has none.
+type valueFunc func(c counts) (*float64, string)
+
+func ratio(empty string) valueFunc {
+	return func(c counts) (*float64, string) {
+		if c.den == 0 {
+			return nil, empty
+		}
+		v := c.num / c.den
+		return &v, ""
+	}
+}
+
+type metricImpl struct {
+	compute computeFunc
+	value   valueFunc
+}
+
+func (s *Service) impl(key string) (metricImpl, bool) {
+	m := map[string]metricImpl{
+		"fcr":                  {computeFCR, ratio("no case was resolved in the period")},
+		"callback_punctuality": {computeCallbacks, ratio("no callback window ended in the period")},
+		"backlog_age":          {computeBacklog, ratio("no case was open at the end of the period")},
+		"first_response":       {computeFirstResponse, ratio("no first-response clock was decided in the period")},
+		"resolution":           {computeResolution, ratio("no resolution clock was decided in the period")},
+		"handoff_on_time":      {computeHandoffs, ratio("no handoff was due in the period")},
+	}
+	i, ok := m[key]
+	return i, ok
+}
+
+// npsValue is % promoters − % detractors, in points (-100..100): num holds
+// promoters − detractors.
+func npsValue(c counts) (*float64, string) {
+	if c.den == 0 {
+		return nil, "no NPS answer in the period"
+	}
+	v := 100 * c.num / c.den
+	return &v, ""
+}
+
+// countValue is a plain count: zero is a real value.
+func countValue(c counts) (*float64, string) {
+	v := c.num
+	return &v, ""
+}
+
+// Compute returns a metric's values.
+func (s *Service) Compute(ctx context.Context, key string, q Query) (Result, error) {
+	def, ok := Lookup(key)
+	if !ok {
+		return s.computeManual(ctx, key, q)
+	}
+	if q.By != "" && !slices.Contains(def.Dimensions, q.By) {
+		return Result{}, anchor.Invalid("by", "%s can be cut by %s", key, strings.Join(def.Dimensions, ", "))
+	}
+	if q.Location == nil {
+		q.Location = time.UTC
+	}
+	periods, err := Periods(q.From, q.To, q.Interval, q.Location)
+	if err != nil {
+		return Result{}, err
+	}
+	impl, _ := s.impl(key)
+	res := Result{Metric: def, From: q.From.UTC(), To: q.To.UTC(), By: q.By, Interval: q.Interval, Points: []Point{}}
+	names, err := s.cutNames(ctx, q.By)
+	if err != nil {
+		return Result{}, err
+	}
+	for _, p := range periods {
+		cs, err := impl.compute(ctx, s, p, q.By)
+		if err != nil {
+			return Result{}, fmt.Errorf("metric %s: %w", key, err)
+		}
+		if q.By == "" && len(cs) == 0 {
+			cs = []counts{{}}
+		}
+		sort.Slice(cs, func(i, j int) bool { return cs[i].cut < cs[j].cut })
+		for _, c := range cs {
+			v, reason := impl.value(c)
+			pt := Point{PeriodStart: p.Start, PeriodEnd: p.End, Cut: c.cut, Value: v, Numerator: c.num, Denominator: c.den, Reason: reason, Extra: c.extra}
+			if q.By != "" {
+				pt.CutName = names[c.cut]
+				if pt.CutName == "" && c.cut == "" {
+					pt.CutName = "(none)"
+				}
+			}
+			res.Points = append(res.Points, pt)
+		}
+	}
+	return res, nil
+}
+
+// cutNames maps the ids of a dimension to names people read.
+func (s *Service) cutNames(ctx context.Context, by string) (map[string]string, error) {
+	var q string
+	switch by {
+	case BySegment:
+		q = `SELECT id, name FROM segments`
+	case ByAgent:
+		q = `SELECT id, name FROM users`
+	case ByDepartment:
+		q = `SELECT id, name FROM departments`
+	default:
+		return map[string]string{}, nil
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, q)
+	if err != nil {
+		return nil, fmt.Errorf("names of %s: %w", by, err)
+	}
+	defer rows.Close()
+	out := map[string]string{}
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return nil, fmt.Errorf("names of %s: %w", by, err)
+		}
+		out[id] = name
+	}
+	return out, rows.Err()
+}
+
+// scanCounts reads rows of (cut, num, den).
+func scanCounts(ctx context.Context, q store.Queryer, query string, args ...any) ([]counts, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []counts
+	for rows.Next() {
+		var c counts
+		if err := rows.Scan(&c.cut, &c.num, &c.den); err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
