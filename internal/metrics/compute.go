@@ -92,22 +92,6 @@ func (s *Service) impl(key string) (metricImpl, bool) {
 	return i, ok
 }
 
-// npsValue is % promoters − % detractors, in points (-100..100): num holds
-// promoters − detractors.
-func npsValue(c counts) (*float64, string) {
-	if c.den == 0 {
-		return nil, "no NPS answer in the period"
-	}
-	v := 100 * c.num / c.den
-	return &v, ""
-}
-
-// countValue is a plain count: zero is a real value.
-func countValue(c counts) (*float64, string) {
-	v := c.num
-	return &v, ""
-}
-
 // Compute returns a metric's values.
 func (s *Service) Compute(ctx context.Context, key string, q Query) (Result, error) {
 	def, ok := Lookup(key)
