@@ -12,6 +12,7 @@ import (
 	"anchor/internal/demo"
 	"anchor/internal/httpapi"
 	"anchor/internal/store"
+	"anchor/internal/surveys"
 	"anchor/internal/web"
 )
 
@@ -20,6 +21,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	addr := fs.String("addr", envOr(e, "ANCHOR_ADDR", "127.0.0.1:8080"), "listen address (env ANCHOR_ADDR)")
 	withDemo := fs.Bool("demo", false, "load demo data first when the database is empty, and print how to sign in")
 	jobsEvery := fs.Duration("jobs-interval", 15*time.Second, "how often background work runs (SLA escalation, webhook deliveries)")
+	smtpURL := fs.String("smtp", envOr(e, "ANCHOR_SMTP", ""), "outbound mail for survey invitations, smtp://user:pass@host:587 (env ANCHOR_SMTP; empty: to the log)")
+	publicURL := fs.String("public-url", envOr(e, "ANCHOR_PUBLIC_URL", ""), "the address customers reach this server at, for survey links (env ANCHOR_PUBLIC_URL; default http://<addr>)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -41,6 +44,17 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	root.Handle("/api/", apiHandler)
 	root.Handle("/healthz", apiHandler)
 	root.Handle("/", web.New(db, logger).Handler())
+	if *publicURL == "" {
+		*publicURL = "http://" + *addr
+	}
+	sender, err := surveys.NewSender(db, logger, *smtpURL, *publicURL)
+	if err != nil {
+		return err
+	}
+	root.Handle("/s/", surveys.NewPublic(sender.Surveys).Handler())
+	senderCtx, stopSender := context.WithCancel(ctx)
+	wait := sender.Start(senderCtx)
+	defer func() { stopSender(); wait() }() // before db.Close, on every return
 	jobsCtx, stopJobs := context.WithCancel(ctx)
 	waitJobs := startJobs(jobsCtx, api, logger, *jobsEvery)
 	defer func() { stopJobs(); waitJobs() }()
