@@ -36,14 +36,17 @@ func TestRoleAccess(t *testing.T) {
 	}{
 		{f.agent.Email, []check{{"/", 200}, {"/cases/" + f.kase.ID, 200}, {"/customers", 200}, {"/tokens", 200},
 			{"/admin", 403}, {"/admin/users", 403}, {"/admin/segments", 403}, {"/admin/departments", 403},
-			{"/inbox", 403}, {"/wallboard", 403}, {"/scorecard", 403}, {"/handoffs/" + f.handoff.ID, 200}}},
+			{"/inbox", 403}, {"/wallboard", 403}, {"/scorecard", 403}, {"/handoffs/" + f.handoff.ID, 200},
+			{"/notifications", 200}, {"/admin/calendars", 403}, {"/admin/service-matrix", 403}, {"/admin/service-matrix/edit", 403}, {"/admin/webhooks", 403}}},
 		{f.member.Email, []check{{"/", 303}, {"/inbox", 200}, {"/handoffs/" + f.handoff.ID, 200}, {"/handoffs/" + f.otherHandoff.ID, 404},
 			{"/cases/" + f.kase.ID, 403}, {"/cases", 403}, {"/customers", 403}, {"/customers/" + f.customer.ID, 403},
-			{"/admin", 403}, {"/wallboard", 403}, {"/tokens", 200}}},
-		{f.supervisor.Email, []check{{"/", 200}, {"/inbox", 200}, {"/wallboard", 200}, {"/scorecard", 403}, {"/admin", 403}}},
+			{"/admin", 403}, {"/wallboard", 403}, {"/tokens", 200}, {"/notifications", 200}, {"/admin/calendars", 403}, {"/admin/service-matrix", 403}}},
+		{f.supervisor.Email, []check{{"/", 200}, {"/inbox", 200}, {"/wallboard", 200}, {"/scorecard", 403}, {"/admin", 403},
+			{"/admin/calendars", 403}, {"/admin/service-matrix", 403}, {"/admin/webhooks", 403}}},
 		{f.director.Email, []check{{"/scorecard", 200}, {"/wallboard", 200}, {"/admin", 200}, {"/admin/segments", 200},
-			{"/admin/departments", 200}, {"/admin/users", 403}}},
-		{f.admin.Email, []check{{"/admin/users", 200}, {"/admin/segments", 200}, {"/scorecard", 200}, {"/inbox", 200}}},
+			{"/admin/departments", 200}, {"/admin/users", 403}, {"/admin/calendars", 200}, {"/admin/service-matrix", 200},
+			{"/admin/service-matrix/edit", 200}, {"/admin/webhooks", 403}}},
+		{f.admin.Email, []check{{"/admin/users", 200}, {"/admin/segments", 200}, {"/scorecard", 200}, {"/inbox", 200}, {"/admin/webhooks", 200}}},
 	}
 	for _, role := range roles {
 		c := f.client(t)
@@ -77,6 +80,12 @@ func TestRoleAccess(t *testing.T) {
 	wantStatus(t, "agent creates a segment", r, http.StatusForbidden)
 	r = a.post("/tokens", url.Values{"name": {"x"}, "user_id": {f.admin.ID}})
 	wantStatus(t, "agent issues a token to the admin", r, http.StatusForbidden)
+	for _, p := range []string{"/admin/calendars", "/admin/calendars/office/delete", "/admin/service-matrix", "/admin/webhooks"} {
+		wantStatus(t, "agent posts to "+p, a.post(p, url.Values{"name": {"x"}, "document": {"{}"}}), http.StatusForbidden)
+	}
+	d := f.client(t)
+	d.signIn(f.director.Email)
+	wantStatus(t, "director adds a webhook", d.post("/admin/webhooks", url.Values{"url": {"https://example.com/hook"}}), http.StatusForbidden)
 }
 
 // TestCrossOriginPost: a form posted from another site is refused, even

@@ -148,6 +148,7 @@ func signOutBrowser(t *testing.T, ctx context.Context) {
 // timeline.
 func TestBrowserHandoffRoundTrip(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		clock := withClock(db)
 		f := newFixture(t, db)
 		ctx := browser(t)
 		base := f.ts.URL
@@ -155,6 +156,10 @@ func TestBrowserHandoffRoundTrip(t *testing.T) {
 		// Keyboard: the sign-in page opens on the email field, and Tab goes
 		// email, password, the button, in reading order.
 		step(t, ctx, "open sign-in", chromedp.Navigate(base+"/signin"))
+		// Autofocus applies once the page has settled; wait for it (or
+		// for the timeout, when the check below then reports it).
+		chromedp.Run(ctx, chromedp.Poll[bool](`document.activeElement && document.activeElement.id === "email"`, //nolint:errcheck // reported below
+			chromedp.WithPollingTimeout(2*time.Second)))
 		focused := func() string {
 			v, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.tagName + "#" + document.activeElement.id`))
 			if err != nil {
@@ -233,5 +238,24 @@ func TestBrowserHandoffRoundTrip(t *testing.T) {
 		wantText(t, ctx, "#timeline", "Fiona Finance", "completed the handoff for Finance", "answered for Finance", "Refunded 4.95", "Ana Agent", "handed work to Finance")
 		wantText(t, ctx, "#handoffs", "Completed")
 		screenshot(t, ctx, "case-after")
+
+		// Nine hours on, the fixture's case has breached its resolution
+		// (8 h): the workspace says so in words, first in the list.
+		clock.Advance(9 * time.Hour)
+		step(t, ctx, "workspace", chromedp.Navigate(base+"/"))
+		wantText(t, ctx, "#cases tbody tr:first-child", "Breached", "was due")
+		wantText(t, ctx, "#callbacks", "Breached")
+		screenshot(t, ctx, "workspace-breached")
+		signOutBrowser(t, ctx)
+
+		// A director opens the matrix as one document and saves it back
+		// unchanged: it round-trips.
+		signInBrowser(t, ctx, base, f.director.Email)
+		step(t, ctx, "matrix edit", chromedp.Navigate(base+"/admin/service-matrix/edit"))
+		screenshot(t, ctx, "matrix-edit")
+		submit(t, ctx, `form[action="/admin/service-matrix"] button[type=submit]`)
+		wantText(t, ctx, ".flash", "Service matrix saved (version 2)")
+		wantText(t, ctx, "main", "Enterprise", "1h30m", "every 7 days", "Finance")
+		screenshot(t, ctx, "matrix")
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"anchor/internal/cases"
@@ -157,6 +158,21 @@ func describe(e cases.Event, dir *directory, loc *time.Location) string {
 		return s
 	case cases.EventCallbackCancel:
 		return "cancelled a callback"
+	case cases.EventSLAAtRisk, cases.EventSLABreached:
+		what := "service level"
+		switch str("subject") {
+		case "case":
+			what = "case's " + strings.ToLower(label(str("clock"))) + " clock"
+		case "handoff":
+			what = "handoff's " + strings.ToLower(label(str("clock"))) + " clock"
+		case "callback":
+			what = "callback window"
+		}
+		state := "is at risk"
+		if e.Type == cases.EventSLABreached {
+			state = "was breached"
+		}
+		return fmt.Sprintf("Service level: the %s %s (due %s)", what, state, at("due_at"))
 	}
 	return label(e.Type)
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/http"
+	"slices"
 
 	"anchor/internal/cases"
 	"anchor/internal/customers"
@@ -18,12 +19,26 @@ type customerData struct {
 	Open     int
 	Handoffs []waitingHandoff
 	Dir      *directory
+
+	// Performance counts, per clock, the customer's cases that met or
+	// breached it; Tracked is how many cases a service level applied to,
+	// out of Counted (the newest performanceLimit at most).
+	Performance      []clockTally
+	Tracked, Counted int
+	Capped           bool
+	Relationship     relationshipView
+	Channels         []string
 }
+
+// performanceLimit bounds the cases the SLA performance is counted over,
+// so that a very large account still renders fast.
+const performanceLimit = 5000
 
 // showCustomer is the customer 360: the account, its owner and how the
 // ownership moved, its people, every case, and the work waiting on
-// departments. Survey answers, feedback, service-level performance and
-// proactive contacts have their places, filled as those capabilities land.
+// departments, its service-level performance and its proactive contacts.
+// Survey answers and feedback have their places, filled as those
+// capabilities land.
 func (s *Server) showCustomer(w http.ResponseWriter, r *http.Request, u users.User) error {
 	return s.renderCustomer(w, r, u, r.PathValue("id"), nil)
 }
@@ -50,6 +65,9 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, u users.
 		return err
 	}
 	d.More = next != ""
+	if err := s.tallyPerformance(r, &d, next); err != nil {
+		return err
+	}
 	for _, k := range d.Cases {
 		if k.Status == cases.StatusClosed || k.Status == cases.StatusResolved {
 			continue
@@ -60,16 +78,53 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, u users.
 			return err
 		}
 		for _, h := range hs {
-			d.Handoffs = append(d.Handoffs, waitingHandoff{h, k.Subject})
+			d.Handoffs = append(d.Handoffs, newWaitingHandoff(h, k.Subject))
 		}
 	}
+	slices.SortStableFunc(d.Handoffs, handoffsByUrgency)
 	if d.Dir, err = s.directory(ctx); err != nil {
 		return err
 	}
+	if d.Relationship, err = s.customerRelationship(ctx, c.ID, c.OwnerID, d.Segment.Name); err != nil {
+		return err
+	}
+	d.Channels = relationshipChannels
 	status := http.StatusOK
 	if form != nil {
 		status = formStatus(form)
 	}
 	s.render(w, r, status, "customer", &view{Title: c.Name, Nav: "customers", User: u, Form: form, Data: d})
+	return nil
+}
+
+// tallyPerformance counts the customer's cases' clocks: the cases already
+// read (d.Cases), then the older ones from cursor on.
+func (s *Server) tallyPerformance(r *http.Request, d *customerData, cursor string) error {
+	d.Performance = []clockTally{{Name: "First response"}, {Name: "Next update"}, {Name: "Resolution"}}
+	count := func(list []cases.Case) {
+		for _, k := range list {
+			d.Counted++
+			if k.SLA == nil {
+				continue
+			}
+			d.Tracked++
+			d.Performance[0].add(k.SLA.FirstResponse)
+			d.Performance[1].add(k.SLA.NextUpdate)
+			d.Performance[2].add(k.SLA.Resolution)
+		}
+	}
+	count(d.Cases)
+	for cursor != "" {
+		if d.Counted >= performanceLimit {
+			d.Capped = true
+			break
+		}
+		list, next, err := s.Cases.List(r.Context(), cases.Filter{CustomerID: d.Customer.ID, Page: store.Page{Limit: store.MaxPageSize, Cursor: cursor}})
+		if err != nil {
+			return err
+		}
+		count(list)
+		cursor = next
+	}
 	return nil
 }

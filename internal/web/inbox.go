@@ -5,13 +5,13 @@ import (
 	"slices"
 
 	"anchor/internal/cases"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
 )
 
 type inboxItem struct {
-	cases.Handoff
-	Subject  string
+	waitingHandoff
 	Customer string
 }
 
@@ -23,11 +23,15 @@ type inboxData struct {
 	Own  bool
 	All  bool
 	Late int
-	Dir  *directory
+	// Breached and AtRisk count the open handoffs with a clock in that
+	// state.
+	Breached, AtRisk int
+	Dir              *directory
 }
 
-// showInbox lists the handoffs sent to a department, the open ones by due
-// time (late first), with their service-level state. A department member
+// showInbox lists the handoffs sent to a department, the open ones by
+// urgency (breached accept or complete clocks first, then at risk, then by
+// the earliest due time), with each clock's state. A department member
 // sees only their own department's; supervisors and up may pick any.
 func (s *Server) showInbox(w http.ResponseWriter, r *http.Request, u users.User) error {
 	ctx := r.Context()
@@ -60,13 +64,22 @@ func (s *Server) showInbox(w http.ResponseWriter, r *http.Request, u users.User)
 			}
 			caseOf[h.CaseID] = c
 		}
-		d.Items = append(d.Items, inboxItem{Handoff: h, Subject: c.Subject, Customer: d.Dir.CustomerName(c.CustomerID)})
-		if h.Late && h.Open() {
-			d.Late++
+		it := inboxItem{waitingHandoff: newWaitingHandoff(h, c.Subject), Customer: d.Dir.CustomerName(c.CustomerID)}
+		d.Items = append(d.Items, it)
+		if h.Open() {
+			if h.Late {
+				d.Late++
+			}
+			switch it.Urgency.State {
+			case servicelevel.StateBreached:
+				d.Breached++
+			case servicelevel.StateAtRisk:
+				d.AtRisk++
+			}
 		}
 	}
 	if !d.All {
-		slices.SortFunc(d.Items, func(a, b inboxItem) int { return a.DueAt.Compare(b.DueAt) })
+		slices.SortStableFunc(d.Items, func(a, b inboxItem) int { return handoffsByUrgency(a.waitingHandoff, b.waitingHandoff) })
 	}
 	title := "Department inbox"
 	if d.Department != "" {

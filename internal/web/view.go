@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/servicelevel"
+	"anchor/internal/store"
 	"anchor/internal/users"
 )
 
@@ -32,7 +34,15 @@ type view struct {
 
 	Menu []menuItem
 	Now  time.Time
+	// Unread counts the user's unread notifications, for the bell;
+	// UnreadMore is set when there are more than it counts.
+	Unread     int
+	UnreadMore bool
 }
+
+// unreadShown bounds the bell's count: past it the bell says "99+", and
+// the page costs one bounded query.
+const unreadShown = 99
 
 type menuItem struct {
 	Key, Label, Href string
@@ -47,6 +57,15 @@ func (s *Server) complete(r *http.Request, v *view) {
 	}
 	if v.Flash == "" {
 		v.Flash = s.Sessions.PopString(r.Context(), sessionFlashKey)
+	}
+	if s.Notify != nil {
+		// The bell is a convenience: a failure to count leaves it empty
+		// rather than failing the page.
+		unread, next, err := s.Notify.List(r.Context(), v.User.ID, true, store.Page{Limit: unreadShown})
+		if err != nil {
+			s.Logger.Warn("web: count unread notifications", "error", err)
+		}
+		v.Unread, v.UnreadMore = len(unread), next != ""
 	}
 	role := v.User.Role
 	add := func(roles []string, key, label, href string) {
@@ -75,6 +94,9 @@ type formState struct {
 	// Stale is set when the form was based on an old version of what it
 	// changes: the page then shows the current state next to the message.
 	Stale bool
+	// Problems lists every problem of a document refused whole (a
+	// calendar, the service matrix), each with its path.
+	Problems []anchor.Problem
 }
 
 // refused builds the formState of a form refused with err; it returns nil
@@ -90,7 +112,11 @@ func refused(name string, r *http.Request, err error) *formState {
 		f.Stale = true
 		f.Err = "Someone else changed this while you were looking at it, so your change was not saved. The page now shows the current state; what you entered is kept below — check it and send it again."
 	}
-	if e.Field != "" && e.Field != "version" && !f.Stale {
+	switch {
+	case len(e.Problems) > 0:
+		f.Problems = e.Problems
+		f.Err = fmt.Sprintf("Nothing was saved: %d problem(s) to fix, listed below.", len(e.Problems))
+	case e.Field != "" && e.Field != "version" && !f.Stale:
 		f.Err = fieldLabel(e.Field) + ": " + e.Message
 	}
 	return f
@@ -132,10 +158,39 @@ func (f *formState) Val(name, field, def string) string {
 // Bad reports whether field of form name is the one the error is about,
 // for aria-invalid.
 func (f *formState) Bad(name, field string) bool {
-	return f.Is(name) && f.Field == field
+	return f.Is(name) && (f.Field == field || len(f.ProblemsAt(name, field)) > 0)
+}
+
+// ProblemsAt returns the messages of the problems of form name whose path
+// the page shows at field (see problemField).
+func (f *formState) ProblemsAt(name, field string) []string {
+	if !f.Is(name) {
+		return nil
+	}
+	var out []string
+	for _, p := range f.Problems {
+		if problemField(p.Path) == field {
+			out = append(out, p.Message)
+		}
+	}
+	return out
+}
+
+// problemField is the form field a document path belongs to:
+// "hours.mon[1]" is shown at hours_mon, "holidays[0]" at holidays.
+func problemField(path string) string {
+	if i := strings.IndexByte(path, '['); i >= 0 {
+		path = path[:i]
+	}
+	return strings.ReplaceAll(path, ".", "_")
 }
 
 func fieldLabel(field string) string {
+	// A field of a relationship contact is named by the segment's policy:
+	// the label is that name ("fields.next_steps" is "Next steps").
+	if name, ok := strings.CutPrefix(field, "fields."); ok {
+		field = name
+	}
 	field = strings.TrimSuffix(field, "_id")
 	return capitalise(strings.ReplaceAll(field, "_", " "))
 }
@@ -165,6 +220,10 @@ var labels = map[string]string{
 	"inbound": "Inbound", "outbound": "Outbound",
 	"internal": "Note", "public": "Reply",
 	"low": "Low", "normal": "Normal", "high": "High", "urgent": "Urgent",
+	"ok": "On track", "at_risk": "At risk", "breached": "Breached", "met": "Met", "paused": "Paused",
+	"sla_at_risk": "Service level at risk", "sla_breached": "Service level breached",
+	"first_response": "First response", "next_update": "Next update", "resolution": "Resolution",
+	"accept": "Accept", "complete": "Complete", "window": "Callback window",
 	"admin": "Administrator", "director": "Director", "supervisor": "Supervisor", "agent": "Agent", "department": "Department member",
 }
 
@@ -204,7 +263,41 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return humanDuration(time.Duration(seconds) * time.Second)
 		},
-		"lower": strings.ToLower,
+		"lower":         strings.ToLower,
+		"caseclocks":    caseClocks,
+		"handoffclocks": handoffClocks,
+		"stateicon":     stateIcon,
+		"cbclock": func(c *servicelevel.Clock) clockView {
+			if c == nil {
+				return clockView{Name: "Window"}
+			}
+			return clockView{Name: "Window", Clock: *c}
+		},
+		"dur": func(d servicelevel.Duration) string {
+			if d <= 0 {
+				return "—"
+			}
+			return servicelevel.FormatDuration(time.Duration(d))
+		},
+		"join":         strings.Join,
+		"problemfield": problemField,
+		"pathesc":      url.PathEscape,
+		"list":         func(c ...clockView) []clockView { return c },
+		// dict passes several values to a shared template.
+		"dict": func(kv ...any) (map[string]any, error) {
+			if len(kv)%2 != 0 {
+				return nil, errors.New("dict: odd number of arguments")
+			}
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i < len(kv); i += 2 {
+				k, ok := kv[i].(string)
+				if !ok {
+					return nil, fmt.Errorf("dict: key %v is not a string", kv[i])
+				}
+				m[k] = kv[i+1]
+			}
+			return m, nil
+		},
 		"first": func(s string) string {
 			if s == "" {
 				return ""

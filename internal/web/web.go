@@ -34,6 +34,8 @@ import (
 	"anchor/internal/cases"
 	"anchor/internal/customers"
 	"anchor/internal/departments"
+	"anchor/internal/notify"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
 )
@@ -49,6 +51,11 @@ type Server struct {
 	Customers   *customers.Service
 	Departments *departments.Service
 	Cases       *cases.Service
+	// Levels is the service matrix and the calendars; Notify the
+	// notifications and webhooks. Cases uses both, as in the API, so that
+	// a change made here computes and escalates clocks exactly as there.
+	Levels *servicelevel.Service
+	Notify *notify.Service
 	// Sessions keeps sign-ins in the database (table web_sessions).
 	Sessions *scs.SessionManager
 	// Location is the time zone times are shown and typed in: "today" for
@@ -68,13 +75,20 @@ func New(db *store.DB, logger *slog.Logger) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
+	levels := &servicelevel.Service{DB: db}
+	notifier := &notify.Service{DB: db}
+	cs := &cases.Service{DB: db, Levels: levels, Notifier: notifier}
 	s := &Server{
-		DB:          db,
-		Logger:      logger,
-		Users:       users.NewService(db),
-		Customers:   &customers.Service{DB: db},
+		DB:     db,
+		Logger: logger,
+		Users:  users.NewService(db),
+		// A customer moved to another segment gets its open cases' targets
+		// looked up again, in the same transaction.
+		Customers:   &customers.Service{DB: db, OnSegmentChange: cs.CustomerSegmentChanged},
 		Departments: &departments.Service{DB: db},
-		Cases:       &cases.Service{DB: db},
+		Cases:       cs,
+		Levels:      levels,
+		Notify:      notifier,
 		Location:    time.Local,
 		Lockout:     DefaultLockout,
 	}
@@ -123,6 +137,7 @@ func (s *Server) Handler() http.Handler {
 	route("POST /customers", staff, s.createCustomer)
 	route("GET /customers/{id}", staff, s.showCustomer)
 	route("POST /customers/{id}/owner", staff, s.changeOwner)
+	route("POST /customers/{id}/relationship-contacts", staff, s.logRelationshipContact)
 
 	route("GET /cases", staff, s.showCases)
 	route("GET /cases/new", staff, s.showNewCase)
@@ -150,6 +165,20 @@ func (s *Server) Handler() http.Handler {
 	route("POST /admin/segments", managers, s.createSegment)
 	route("GET /admin/departments", managers, s.showDepartments)
 	route("POST /admin/departments", managers, s.createDepartment)
+	route("GET /admin/calendars", managers, s.showCalendars)
+	route("POST /admin/calendars", managers, s.putCalendar)
+	route("POST /admin/calendars/{name}/delete", managers, s.deleteCalendar)
+	route("GET /admin/service-matrix", managers, s.showMatrix)
+	route("GET /admin/service-matrix/edit", managers, s.showMatrixEdit)
+	route("POST /admin/service-matrix", managers, s.importMatrix)
+	route("GET /admin/webhooks", admins, s.showWebhooks)
+	route("POST /admin/webhooks", admins, s.createWebhook)
+	route("POST /admin/webhooks/{id}/stop", admins, s.stopWebhook)
+
+	route("GET /notifications", anyone, s.showNotifications)
+	route("POST /notifications/read", anyone, s.readAllNotifications)
+	route("POST /notifications/{id}/read", anyone, s.readNotification)
+
 	route("GET /tokens", anyone, s.showTokens)
 	route("POST /tokens", anyone, s.createToken)
 	route("POST /tokens/{id}/revoke", anyone, s.revokeToken)

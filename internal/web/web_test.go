@@ -16,6 +16,7 @@ import (
 	"anchor/internal/cases"
 	"anchor/internal/customers"
 	"anchor/internal/departments"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/store/storetest"
 	"anchor/internal/users"
@@ -27,8 +28,9 @@ func TestMain(m *testing.M) { storetest.Main(m) }
 const password = "correct horse battery"
 
 // fixture is a small organisation: one user per role, a segment, two
-// departments (a member in the first), a customer with a case that has a
-// handoff to each department and a promised callback.
+// departments (a member in the first), the service matrix fixtureMatrix, a
+// customer with a case that has a handoff to each department and a
+// promised callback.
 type fixture struct {
 	db                                         *store.DB
 	web                                        *web.Server
@@ -73,6 +75,11 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.agent = mk("agent@example.com", "Ana Agent", users.RoleAgent, "")
 	f.member = mk("finance@example.com", "Fiona Finance", users.RoleDepartment, f.finance.ID)
 	f.segment, err = f.web.Customers.CreateSegment(ctx, customers.NewSegment{Name: "Enterprise"})
+	must(err)
+	// The service matrix, before the case, so that it has clocks.
+	m, err := servicelevel.ParseMatrix([]byte(fixtureMatrix))
+	must(err)
+	_, err = f.web.Levels.Import(ctx, f.admin.Actor(), m)
 	must(err)
 	f.customer, err = f.web.Customers.Create(ctx, f.agent.Actor(), customers.NewCustomer{Name: "Acme <Widgets> & Co", SegmentID: f.segment.ID, OwnerID: f.agent.ID,
 		Contacts: []customers.Contact{{Name: "Wile E.", Phone: "+1 555 0100"}}})
@@ -193,12 +200,14 @@ func TestEveryPageRenders(t *testing.T) {
 		}{
 			{"workspace", "/", []string{"My open cases", "Callbacks due today", "Proactive contacts due"}},
 			{"cases", "/cases?status=all", []string{"Charged twice", "Acme &lt;Widgets&gt; &amp; Co"}},
-			{"case", "/cases/" + f.kase.ID, []string{"Charged twice", "Refund the second charge", "Told them we &lt;b&gt;will&lt;/b&gt; refund", "opened the case", "handed work to Finance", "promised a callback"}},
+			{"case", "/cases/" + f.kase.ID, []string{"Charged twice", "Refund the second charge", "Told them we &lt;b&gt;will&lt;/b&gt; refund", "opened the case", "handed work to Finance", "promised a callback",
+				"First response</dt>", "Next update</dt>", "Resolution</dt>", "Accept:", "Complete:", "Window:"}},
 			{"case_new", "/cases/new?customer=" + f.customer.ID, []string{"New case for", `name="subject"`}},
 			{"customers", "/customers?q=acme", []string{"Acme &lt;Widgets&gt; &amp; Co"}},
 			{"customer_new", "/customers/new", []string{"New customer", "Enterprise"}},
-			{"customer", "/customers/" + f.customer.ID, []string{"Owner and its history", "Charged twice", "Refund the second charge", "&#43;1 555 0100"}},
-			{"inbox", "/inbox", []string{"Refund the second charge", "Secret legal matter"}},
+			{"customer", "/customers/" + f.customer.ID, []string{"Owner and its history", "Charged twice", "Refund the second charge", "&#43;1 555 0100",
+				"Service-level performance", "every 7 days, recording topics, next_steps", "Log a proactive contact"}},
+			{"inbox", "/inbox", []string{"Refund the second charge", "Secret legal matter", "Accept:", "Complete:"}},
 			{"handoff", "/handoffs/" + f.handoff.ID, []string{"Refund the second charge", "Complete handoff", "Send back"}},
 			{"wallboard", "/wallboard", []string{"No contact-center data yet", "Finance"}},
 			{"scorecard", "/scorecard", []string{"No data yet", "callback_punctuality"}},
@@ -207,6 +216,12 @@ func TestEveryPageRenders(t *testing.T) {
 			{"admin_segments", "/admin/segments", []string{"Enterprise"}},
 			{"admin_departments", "/admin/departments", []string{"Finance", "8 h"}},
 			{"tokens", "/tokens", []string{"Create a token"}},
+			{"admin_calendars", "/admin/calendars", []string{"office", "Europe/London", "09:00-17:00", "Add a calendar"}},
+			{"admin_calendars", "/admin/calendars?edit=office", []string{"Edit office", `name="version" value="1"`}},
+			{"admin_matrix", "/admin/service-matrix", []string{"Enterprise", "1h30m", "every 7 days", "Finance", "office"}},
+			{"admin_matrix_edit", "/admin/service-matrix/edit", []string{"segments:", "Enterprise:", "first_response: 1h30m", `name="version" value="1"`}},
+			{"admin_webhooks", "/admin/webhooks", []string{"Add a webhook"}},
+			{"notifications", "/notifications?show=all", []string{"No notifications yet"}},
 			{"error", "/no/such/page", []string{"Not found"}},
 		}
 		covered := map[string]bool{"signin": true, "layout": true}
@@ -235,8 +250,17 @@ func TestEveryPageRenders(t *testing.T) {
 			}
 		}
 
+		// The agent's workspace holds the fixture's case, callback, handoffs
+		// and proactive contact, with their service levels.
+		ag := f.client(t)
+		ag.signIn(f.agent.Email)
+		r := ag.get("/")
+		wantStatus(t, "agent workspace", r, 200)
+		wantBody(t, "agent workspace", r, "Charged twice", "Resolution:", "On track", "Window ", "Accept:", "Log a proactive contact", "Next steps",
+			`<a class="bell" href="/notifications">`, "none unread")
+
 		// Forms refused for a rule come back filled in, with the reason.
-		r := c.post("/cases/"+f.kase.ID+"/handoffs", url.Values{"department_id": {f.finance.ID}, "request": {"  "}})
+		r = c.post("/cases/"+f.kase.ID+"/handoffs", url.Values{"department_id": {f.finance.ID}, "request": {"  "}})
 		wantStatus(t, "empty handoff request", r, http.StatusUnprocessableEntity)
 		wantBody(t, "empty handoff request", r, "Request: is required", `<details id="act-handoff" class="action" open>`)
 		r = c.post("/customers", url.Values{"name": {"New Co"}, "segment_id": {""}, "contact_email": {"not-an-email"}})

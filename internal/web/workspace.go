@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"anchor/internal/cases"
+	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
 )
@@ -14,33 +15,18 @@ import (
 type workCase struct {
 	cases.Case
 	Customer string
-	// SLA is the case's service-level state. It stays unknown until the
-	// service-level capability sets due times on cases; urgency then ranks
-	// by it before priority.
-	SLA slaState
-}
-
-// slaState is where a case stands against its service level.
-type slaState struct {
-	Known bool
-	DueAt time.Time
-	// State is on_track, at_risk or breached.
-	State string
+	Clocks   []clockView
+	Urgency  urgency
 }
 
 var priorityRank = map[string]int{"urgent": 0, "high": 1, "normal": 2, "low": 3}
-var slaRank = map[string]int{"breached": 0, "at_risk": 1, "on_track": 2}
 
-// byUrgency orders an agent's open cases: breached, then at-risk service
-// levels by due time (once known), then priority, then the oldest first.
+// byUrgency orders an agent's open cases: breached service levels first,
+// then at risk, then by the earliest due time of any running clock, and
+// cases the matrix owes nothing last; ties go by priority, then age.
 func byUrgency(a, b workCase) int {
-	if a.SLA.Known && b.SLA.Known {
-		if ra, rb := slaRank[a.SLA.State], slaRank[b.SLA.State]; ra != rb {
-			return ra - rb
-		}
-		if c := a.SLA.DueAt.Compare(b.SLA.DueAt); c != 0 {
-			return c
-		}
+	if c := compareUrgency(a.Urgency, b.Urgency); c != 0 {
+		return c
 	}
 	if pa, pb := priorityRank[a.Priority], priorityRank[b.Priority]; pa != pb {
 		return pa - pb
@@ -56,6 +42,29 @@ type dueCallback struct {
 type waitingHandoff struct {
 	cases.Handoff
 	Subject string
+	Clocks  []clockView
+	Urgency urgency
+}
+
+func newWaitingHandoff(h cases.Handoff, subject string) waitingHandoff {
+	clocks := handoffClocks(h.SLA)
+	return waitingHandoff{Handoff: h, Subject: subject, Clocks: clocks, Urgency: urgencyOf(clocks, worstState(clocks))}
+}
+
+// handoffsByUrgency orders open handoffs like cases, and those without a
+// service level by their due time.
+func handoffsByUrgency(a, b waitingHandoff) int {
+	if c := compareUrgency(a.Urgency, b.Urgency); c != 0 {
+		return c
+	}
+	return a.DueAt.Compare(b.DueAt)
+}
+
+// dueContact is an account owed a proactive contact, with what logging
+// one must record.
+type dueContact struct {
+	servicelevel.DueContact
+	Required []string
 }
 
 type workspaceData struct {
@@ -63,17 +72,30 @@ type workspaceData struct {
 	More      bool
 	Callbacks []dueCallback
 	Handoffs  []waitingHandoff
-	EndOfDay  time.Time
-	Dir       *directory
+	Contacts  []dueContact
+	// ContactDays is how far ahead proactive contacts are listed.
+	ContactDays int
+	Channels    []string
+	EndOfDay    time.Time
+	Dir         *directory
 }
 
 // workspaceLimit bounds the open cases listed; an agent with more has a
 // backlog problem the list would not solve.
 const workspaceLimit = 200
 
+// contactHorizonDays is how far ahead the workspace lists proactive
+// contacts: a week, to plan them, besides the overdue ones.
+const contactHorizonDays = 7
+
 // showWorkspace is an agent's day: their open cases by urgency, the
-// callbacks they owe today, and the handoffs their cases wait on.
+// callbacks they owe today, the handoffs their cases wait on and the
+// proactive contacts their accounts are owed.
 func (s *Server) showWorkspace(w http.ResponseWriter, r *http.Request, u users.User) error {
+	return s.renderWorkspace(w, r, u, nil)
+}
+
+func (s *Server) renderWorkspace(w http.ResponseWriter, r *http.Request, u users.User, form *formState) error {
 	if u.Role == users.RoleDepartment {
 		http.Redirect(w, r, "/inbox", http.StatusSeeOther)
 		return nil
@@ -87,16 +109,16 @@ func (s *Server) showWorkspace(w http.ResponseWriter, r *http.Request, u users.U
 	if err != nil {
 		return err
 	}
-	d := workspaceData{Dir: dir, More: next != ""}
+	d := workspaceData{Dir: dir, More: next != "", ContactDays: contactHorizonDays, Channels: relationshipChannels}
 	subjects := map[string]string{}
 	for _, c := range list {
-		d.Cases = append(d.Cases, workCase{Case: c, Customer: dir.CustomerName(c.CustomerID)})
+		clocks := caseClocks(c.SLA)
+		d.Cases = append(d.Cases, workCase{Case: c, Customer: dir.CustomerName(c.CustomerID), Clocks: clocks, Urgency: urgencyOf(clocks, c.SLAState)})
 		subjects[c.ID] = c.Subject
 	}
 	slices.SortStableFunc(d.Cases, byUrgency)
 
-	now := s.DB.Now().In(s.Location)
-	d.EndOfDay = time.Date(now.Year(), now.Month(), now.Day()+1, 0, 0, 0, 0, s.Location)
+	d.EndOfDay = endOfDay(s.DB.Now(), s.Location)
 	cbs, _, err := s.Cases.Callbacks(ctx, cases.CallbackFilter{DueBefore: &d.EndOfDay, OwnerID: u.ID, Status: cases.CallbackPromised, Page: store.Page{Limit: store.MaxPageSize}})
 	if err != nil {
 		return err
@@ -118,10 +140,25 @@ func (s *Server) showWorkspace(w http.ResponseWriter, r *http.Request, u users.U
 			return err
 		}
 		for _, h := range hs {
-			d.Handoffs = append(d.Handoffs, waitingHandoff{h, c.Subject})
+			d.Handoffs = append(d.Handoffs, newWaitingHandoff(h, c.Subject))
 		}
 	}
-	slices.SortFunc(d.Handoffs, func(a, b waitingHandoff) int { return a.DueAt.Compare(b.DueAt) })
-	s.render(w, r, http.StatusOK, "workspace", &view{Title: "My work", Nav: "workspace", User: u, Data: d})
+	slices.SortStableFunc(d.Handoffs, handoffsByUrgency)
+
+	if d.Contacts, err = s.dueContacts(r, u.ID); err != nil {
+		return err
+	}
+	status := http.StatusOK
+	if form != nil {
+		status = formStatus(form)
+	}
+	s.render(w, r, status, "workspace", &view{Title: "My work", Nav: "workspace", User: u, Form: form, Data: d})
 	return nil
+}
+
+// endOfDay is the first instant of the day after t, in loc: "today" for
+// callbacks is a day where the agent works.
+func endOfDay(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
 }
