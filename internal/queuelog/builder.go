@@ -121,6 +121,13 @@ const (
 	// SessionAvailable (Queue ""): logged in somewhere and not paused
 	// everywhere it is a member: the time the agent could take a contact.
 	SessionAvailable SessionKind = "available"
+	// SessionUnavailable (Queue ""): logged in somewhere but paused
+	// everywhere it is a member. Available and unavailable spans of one
+	// agent never overlap and together cover its logged-in time, so interval
+	// totals of logged-in, available and paused time can be summed span by
+	// span without the overlap Coverage has to undo; Reason is the pause
+	// reason in force when the span began.
+	SessionUnavailable SessionKind = "unavailable"
 )
 
 // AgentSession is a span of an agent's state.
@@ -256,6 +263,7 @@ type agentState struct {
 	login  map[string]*AgentSession
 	pause  map[string]*AgentSession
 	avail  *AgentSession
+	unav   *AgentSession
 	queues map[string]bool
 	acw    *pendingRecord
 }
@@ -684,9 +692,11 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 		p.releaseAt = r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance()))
 		a.acw = p
 		// A wrap-up pause logged in the same second just before the
-		// completion (threads race) still counts.
-		for q, s := range a.pause {
-			if b.isWrap(s.Reason) && !s.Start.Before(r.EndedAt.Add(-b.cfg.tolerance())) {
+		// completion (threads race) still counts. Queues are tried in name
+		// order so that the result never depends on map order: an import
+		// resumed from saved state must decide exactly as a clean run.
+		for _, q := range sortedKeys(a.pause) {
+			if s := a.pause[q]; b.isWrap(s.Reason) && !s.Start.Before(r.EndedAt.Add(-b.cfg.tolerance())) {
 				p.inPause, p.pauseStart, p.pauseQueue = true, s.Start, q
 				break
 			}
@@ -888,6 +898,37 @@ func (b *Builder) updateAvailable(a *agentState, t time.Time, line int) {
 		b.emitSpan(a.avail, t, line, false)
 		a.avail = nil
 	}
+	unav := len(a.login) > 0 && !avail
+	switch {
+	case unav && a.unav == nil:
+		a.unav = &AgentSession{Agent: a.name, Kind: SessionUnavailable, Reason: a.pauseReason(), Start: t, End: t, StartLine: line}
+	case !unav && a.unav != nil:
+		b.emitSpan(a.unav, t, line, false)
+		a.unav = nil
+	}
+}
+
+// pauseReason is the reason of the agent's pause in all queues, else of
+// its first paused queue by name.
+func (a *agentState) pauseReason() string {
+	if s := a.pause[""]; s != nil && s.Reason != "" {
+		return s.Reason
+	}
+	for _, q := range sortedKeys(a.pause) {
+		if r := a.pause[q].Reason; r != "" {
+			return r
+		}
+	}
+	return ""
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // restart handles QUEUESTART: Asterisk went down, so nothing open before
@@ -954,6 +995,10 @@ func (b *Builder) Flush(at time.Time) {
 		if a.avail != nil {
 			b.emitSpan(a.avail, at, 0, true)
 			a.avail = nil
+		}
+		if a.unav != nil {
+			b.emitSpan(a.unav, at, 0, true)
+			a.unav = nil
 		}
 		a.acw = nil
 	}

@@ -1,0 +1,282 @@
+package contactcenter
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"anchor"
+	"anchor/internal/store"
+)
+
+// eventRow is one raw event to store.
+type eventRow struct {
+	id, at, hkey int64
+	body         string
+}
+
+// fileCheckpoint is how far a file has been imported.
+type fileCheckpoint struct {
+	head, path                    string
+	offset, lines                 int64
+	events, duplicates, malformed int64
+	readerState                   string
+}
+
+// lineError is a malformed input line, kept with the file it came from.
+type lineError struct {
+	line    int64
+	message string
+}
+
+// batch is everything one transaction writes: the unit of crash safety.
+type batch struct {
+	streamID   int64
+	version    int // the stream row's version the batch continues from
+	nextSeq    int64
+	state      string
+	events     []eventRow
+	records    []ContactRecord
+	sessions   []AgentSession
+	rollups    rollupSet
+	newQueues  []Queue
+	newAliases []Alias
+	file       *fileCheckpoint
+	errors     []lineError
+}
+
+func (b *batch) empty() bool {
+	return len(b.events) == 0 && len(b.records) == 0 && len(b.sessions) == 0 && b.file == nil && len(b.errors) == 0
+}
+
+// bulk inserts rows with multi-row INSERT statements, prepared once per
+// transaction. Placeholders are '?' on SQLite: modernc looks up the name of
+// every numbered placeholder, which makes binding $N quadratic in the
+// number of parameters.
+type bulk struct {
+	ctx     context.Context
+	tx      *sql.Tx
+	dialect store.Dialect
+	head    string
+	tail    string
+	ncols   int
+	per     int
+	stmt    *sql.Stmt
+	args    []any
+}
+
+func newBulk(ctx context.Context, tx *sql.Tx, d store.Dialect, table string, cols []string, tail string) *bulk {
+	per := max(1, 960/len(cols))
+	return &bulk{ctx: ctx, tx: tx, dialect: d, head: "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES ",
+		tail: tail, ncols: len(cols), per: per, args: make([]any, 0, per*len(cols))}
+}
+
+func (b *bulk) sql(rows int) string {
+	var sb strings.Builder
+	sb.WriteString(b.head)
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteByte('(')
+		for c := range b.ncols {
+			if c > 0 {
+				sb.WriteByte(',')
+			}
+			if b.dialect == store.SQLite {
+				sb.WriteByte('?')
+			} else {
+				n++
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(n))
+			}
+		}
+		sb.WriteByte(')')
+	}
+	sb.WriteByte(' ')
+	sb.WriteString(b.tail)
+	return sb.String()
+}
+
+func (b *bulk) add(vals ...any) error {
+	b.args = append(b.args, vals...)
+	if len(b.args) < b.per*b.ncols {
+		return nil
+	}
+	if b.stmt == nil {
+		st, err := b.tx.PrepareContext(b.ctx, b.sql(b.per))
+		if err != nil {
+			return err
+		}
+		b.stmt = st
+	}
+	_, err := b.stmt.ExecContext(b.ctx, b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+func (b *bulk) flush() error {
+	defer func() {
+		if b.stmt != nil {
+			b.stmt.Close()
+			b.stmt = nil
+		}
+	}()
+	if len(b.args) == 0 {
+		return nil
+	}
+	_, err := b.tx.ExecContext(b.ctx, b.sql(len(b.args)/b.ncols), b.args...)
+	b.args = b.args[:0]
+	return err
+}
+
+// errStreamBusy is returned when the stream moved on under a batch:
+// another import of the same stream is running.
+var errStreamBusy = anchor.Conflict("another import of this stream is running (its state changed under this one): run one import per stream at a time")
+
+// commit writes a batch in one transaction.
+func (s *Service) commit(ctx context.Context, b *batch) error {
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		return s.write(ctx, tx, b)
+	})
+}
+
+func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
+	res, err := tx.ExecContext(ctx, `UPDATE cc_streams SET next_seq = $1, state = $2, version = version + 1 WHERE id = $3 AND version = $4`,
+		b.nextSeq, b.state, b.streamID, b.version)
+	if err != nil {
+		return fmt.Errorf("unable to save stream state: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return errStreamBusy
+	}
+	for _, q := range b.newQueues {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cc_queues (id, name, asterisk_name, auto_created, created_at) VALUES ($1, $2, $3, TRUE, $4)
+			ON CONFLICT DO NOTHING`, q.ID, q.Name, store.NullString(q.AsteriskName), store.Millis(q.CreatedAt)); err != nil {
+			return fmt.Errorf("unable to add queue %q: %w", q.Name, err)
+		}
+	}
+	for _, a := range b.newAliases {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cc_agent_aliases (id, alias, auto_created, created_at, updated_at) VALUES ($1, $2, TRUE, $3, $3)
+			ON CONFLICT DO NOTHING`, a.ID, a.Alias, store.Millis(a.CreatedAt)); err != nil {
+			return fmt.Errorf("unable to add alias %q: %w", a.Alias, err)
+		}
+	}
+	if err := s.writeRows(ctx, tx, b.events, b.records, b.sessions); err != nil {
+		return err
+	}
+	if err := s.addRollups(ctx, tx, b.rollups); err != nil {
+		return err
+	}
+	if f := b.file; f != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO cc_import_files (stream_id, head, path, offset_bytes, lines, events, duplicates, malformed, reader_state)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+			ON CONFLICT (stream_id, head) DO UPDATE SET path = excluded.path, offset_bytes = excluded.offset_bytes, lines = excluded.lines,
+				events = excluded.events, duplicates = excluded.duplicates, malformed = excluded.malformed, reader_state = excluded.reader_state`,
+			b.streamID, f.head, f.path, f.offset, f.lines, f.events, f.duplicates, f.malformed, f.readerState); err != nil {
+			return fmt.Errorf("unable to save the file checkpoint: %w", err)
+		}
+		for _, e := range b.errors {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO cc_import_errors (stream_id, head, line, message) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+				b.streamID, f.head, e.line, e.message); err != nil {
+				return fmt.Errorf("unable to record a malformed line: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// writeRows bulk-inserts raw events, records and sessions. An event whose
+// key is already stored is left alone (the importer has already skipped
+// it; this covers the rare repeat it could not see coming).
+func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events []eventRow, records []ContactRecord, sessions []AgentSession) error {
+	if len(events) > 0 {
+		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_events", []string{"id", "at", "hkey", "body"}, "ON CONFLICT DO NOTHING")
+		for _, e := range events {
+			if err := ins.add(e.id, e.at, e.hkey, e.body); err != nil {
+				return fmt.Errorf("unable to store events: %w", err)
+			}
+		}
+		if err := ins.flush(); err != nil {
+			return fmt.Errorf("unable to store events: %w", err)
+		}
+	}
+	if len(records) > 0 {
+		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_contact_records", recordColumns, "ON CONFLICT (id) DO NOTHING")
+		for i := range records {
+			if err := ins.add(records[i].values()...); err != nil {
+				return fmt.Errorf("unable to store contact records: %w", err)
+			}
+		}
+		if err := ins.flush(); err != nil {
+			return fmt.Errorf("unable to store contact records: %w", err)
+		}
+	}
+	if len(sessions) > 0 {
+		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_agent_sessions", sessionColumns, "ON CONFLICT (id) DO NOTHING")
+		for i := range sessions {
+			if err := ins.add(sessions[i].values()...); err != nil {
+				return fmt.Errorf("unable to store agent sessions: %w", err)
+			}
+		}
+		if err := ins.flush(); err != nil {
+			return fmt.Errorf("unable to store agent sessions: %w", err)
+		}
+	}
+	return nil
+}
+
+// addRollups adds counts to their rows, creating rows as needed. Keys are
+// sorted so the statements (and PostgreSQL's row locks) come in one order.
+func (s *Service) addRollups(ctx context.Context, tx *sql.Tx, set rollupSet) error {
+	if len(set) == 0 {
+		return nil
+	}
+	keys := make([]rollupKey, 0, len(set))
+	for k := range set {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	sets := make([]string, len(countColumns))
+	for i, c := range countColumns {
+		sets[i] = c + " = cc_rollups." + c + " + excluded." + c
+	}
+	cols := append([]string{"interval_start", "queue_id", "agent_id", "segment_id", "channel"}, countColumns...)
+	ins := newBulk(ctx, tx, s.DB.Dialect, "cc_rollups", cols,
+		"ON CONFLICT (interval_start, queue_id, agent_id, segment_id, channel) DO UPDATE SET "+strings.Join(sets, ", "))
+	vals := make([]any, 0, len(cols))
+	for _, k := range keys {
+		c := set[k]
+		vals = append(vals[:0], k.interval, k.queue, k.agent, k.segment, k.channel)
+		for _, p := range c.fields() {
+			vals = append(vals, *p)
+		}
+		if err := ins.add(vals...); err != nil {
+			return fmt.Errorf("unable to add to rollups: %w", err)
+		}
+	}
+	if err := ins.flush(); err != nil {
+		return fmt.Errorf("unable to add to rollups: %w", err)
+	}
+	return nil
+}
+
+func keyLess(a, b rollupKey) bool {
+	if a.interval != b.interval {
+		return a.interval < b.interval
+	}
+	if a.queue != b.queue {
+		return a.queue < b.queue
+	}
+	if a.agent != b.agent {
+		return a.agent < b.agent
+	}
+	if a.segment != b.segment {
+		return a.segment < b.segment
+	}
+	return a.channel < b.channel
+}

@@ -1,0 +1,720 @@
+package contactcenter
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"anchor/internal/queuelog"
+	"anchor/internal/store"
+)
+
+// ImportOptions tune a queue_log import.
+type ImportOptions struct {
+	// Stream names the source (default "asterisk"): one per Asterisk
+	// server. Its files must be imported in the order they were written.
+	Stream string
+	// Follow keeps reading the last file as Asterisk appends to it, and
+	// follows it when it is rotated, until the context is cancelled.
+	Follow bool
+	// Final closes what is still open at the end (calls, agent spans,
+	// records waiting for a wrap-up pause) at the last event, marked
+	// truncated: for a log that will not go on. Without it, they stay open
+	// in the stream state and the stream's next import completes them.
+	Final bool
+	// BatchLines is how many lines go into one transaction (default
+	// 20000): larger commits less often, smaller holds less memory (three
+	// batches are in flight) and loses less work to a crash.
+	BatchLines int
+	// Tolerance is how far out of order lines may be (queuelog.Config).
+	Tolerance time.Duration
+	// Location is the zone of the times in a CSV export (nil: UTC).
+	Location *time.Location
+	// PersistentMembers mirrors queues.conf persistentmembers.
+	PersistentMembers bool
+	// Poll is how often Follow looks for new lines (default 250 ms).
+	Poll time.Duration
+	// Progress, when set, is called about once a second.
+	Progress func(Progress)
+}
+
+// Progress is how far an import has got.
+type Progress struct {
+	File       string
+	Lines      int64 // lines read in this run, all files
+	Bytes      int64 // bytes read in this run
+	TotalBytes int64 // size of the files when the run began
+	Elapsed    time.Duration
+}
+
+// FileReport is what became of one file.
+type FileReport struct {
+	Path string `json:"path"`
+	// Resumed is set when an earlier import had read part of the file:
+	// this one went on from its checkpoint.
+	Resumed    bool                 `json:"resumed"`
+	Lines      int64                `json:"lines"`
+	Events     int64                `json:"events"`
+	Duplicates int64                `json:"duplicates"`
+	Malformed  int64                `json:"malformed"`
+	Errors     []queuelog.LineError `json:"-"`
+}
+
+// ImportReport sums up an import for the person who ran it.
+type ImportReport struct {
+	Stream string       `json:"stream"`
+	Files  []FileReport `json:"files"`
+	// Lines, Events, Duplicates and Malformed count this run only.
+	Lines      int64 `json:"lines"`
+	Events     int64 `json:"events"`
+	Duplicates int64 `json:"duplicates"`
+	Malformed  int64 `json:"malformed"`
+	Records    int64 `json:"records"`
+	Sessions   int64 `json:"sessions"`
+	// NewQueues were created for queue names no queue had; UnmappedAgents
+	// are agent names met that no user is mapped to.
+	NewQueues      []string `json:"new_queues"`
+	UnmappedAgents []string `json:"unmapped_agents"`
+	// Still open at the end (carried to the next import of the stream).
+	OpenCalls      int           `json:"open_calls"`
+	PendingRecords int           `json:"pending_records"`
+	OpenSpans      int           `json:"open_spans"`
+	Elapsed        time.Duration `json:"elapsed"`
+}
+
+// ImportQueueLog imports Asterisk queue_log files (pipe form or database
+// CSV export, detected per file) into one stream, in order. See the
+// package documentation for what makes it idempotent and crash-safe.
+func (s *Service) ImportQueueLog(ctx context.Context, paths []string, opt ImportOptions) (ImportReport, error) {
+	if opt.Stream == "" {
+		opt.Stream = "asterisk"
+	}
+	if opt.BatchLines <= 0 {
+		opt.BatchLines = 20000
+	}
+	if opt.Poll <= 0 {
+		opt.Poll = 250 * time.Millisecond
+	}
+	im, err := s.newImporter(ctx, opt.Stream, kindQueueLog)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	if s.DB.Dialect == store.SQLite {
+		// A multi-row INSERT that may fail half-way keeps a statement
+		// journal; in a temporary file that is a write system call per page.
+		if _, err := s.DB.Write.ExecContext(ctx, `PRAGMA temp_store = MEMORY`); err != nil {
+			return ImportReport{}, fmt.Errorf("unable to set temp_store: %w", err)
+		}
+	}
+	im.opt = opt
+	saved, err := decodeStreamState(im.st.state)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	im.opts = streamOptions{ToleranceMS: opt.Tolerance.Milliseconds(), Persistent: opt.PersistentMembers}
+	im.builder, err = queuelog.RestoreBuilder(im.res.builderConfig(opt.Tolerance, opt.PersistentMembers), saved.Builder)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	for _, p := range paths {
+		if fi, err := os.Stat(p); err == nil {
+			im.totalBytes += fi.Size()
+		}
+	}
+	im.start(ctx)
+	runErr := func() error {
+		for i, p := range paths {
+			follow := opt.Follow && i == len(paths)-1
+			if err := im.file(ctx, p, follow); err != nil {
+				return err
+			}
+			// A later file may repeat lines of this one: let its batches
+			// commit so that the duplicate check sees them.
+			if err := im.drain(); err != nil {
+				return err
+			}
+		}
+		if opt.Final {
+			if im.builderOpen() {
+				// The flush is stored as an event of its own, so that a
+				// rebuild replaying the stream flushes at the same point.
+				at := im.builder.Now()
+				seq := im.seq
+				im.seq++
+				im.cur.events = append(im.cur.events, eventRow{id: eventID(im.st.id, seq), at: store.Millis(at),
+					hkey: hashKey(fmt.Sprintf("%032x", sha256.Sum256([]byte(fmt.Sprintf("flush|%d|%d", im.st.id, seq))))),
+					body: flushLine(at)})
+				im.builder.Flush(at)
+				im.take()
+				if err := im.cut(nil); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}()
+	werr := im.stop()
+	im.report.Elapsed = time.Since(im.began)
+	im.report.NewQueues = append([]string{}, im.res.createdQueues...)
+	im.report.UnmappedAgents = im.res.unmappedList()
+	im.report.OpenCalls, im.report.PendingRecords, im.report.OpenSpans = im.builder.OpenCounts()
+	if runErr != nil {
+		return im.report, runErr
+	}
+	return im.report, werr
+}
+
+// importer is one run over one stream: the producer (reading, duplicate
+// check, Builder, resolution) runs in the caller's goroutine and hands
+// finished batches to a writer goroutine, so parsing and SQLite's single
+// writer work at the same time.
+type importer struct {
+	s       *Service
+	opt     ImportOptions
+	st      stream
+	res     *resolver
+	builder *queuelog.Builder
+	opts    streamOptions
+	maxSeen int64 // newest event time stored when the run began, or read since
+	seq     int64
+	version int
+	cur     *batch
+	report  ImportReport
+
+	ch      chan *batch
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	werr    error
+	writing sync.WaitGroup
+
+	began      time.Time
+	totalBytes int64
+	bytesDone  int64
+	liveLines  int
+	lastTick   time.Time
+}
+
+func (s *Service) newImporter(ctx context.Context, name, kind string) (*importer, error) {
+	st, err := s.openStream(ctx, name, kind)
+	if err != nil {
+		return nil, err
+	}
+	res, err := s.loadResolver(ctx)
+	if err != nil {
+		return nil, err
+	}
+	im := &importer{s: s, st: st, res: res, seq: st.nextSeq, version: st.version, began: time.Now()}
+	im.report.Stream = st.name
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COALESCE(MAX(at), -1) FROM cc_events`).Scan(&im.maxSeen); err != nil {
+		return nil, fmt.Errorf("unable to read the newest event: %w", err)
+	}
+	im.cur = &batch{rollups: rollupSet{}}
+	return im, nil
+}
+
+func (im *importer) start(ctx context.Context) {
+	im.ch = make(chan *batch, 1)
+	im.wg.Add(1)
+	go func() {
+		defer im.wg.Done()
+		for b := range im.ch {
+			if im.err() == nil {
+				if err := im.s.commit(ctx, b); err != nil {
+					im.mu.Lock()
+					im.werr = err
+					im.mu.Unlock()
+				}
+			}
+			im.writing.Done()
+		}
+	}()
+}
+
+func (im *importer) err() error {
+	im.mu.Lock()
+	defer im.mu.Unlock()
+	return im.werr
+}
+
+// drain waits for every batch handed over so far to be committed.
+func (im *importer) drain() error {
+	im.writing.Wait()
+	return im.err()
+}
+
+func (im *importer) stop() error {
+	close(im.ch)
+	im.wg.Wait()
+	return im.err()
+}
+
+// take moves what the Builder completed into the current batch.
+func (im *importer) take() {
+	cs, ss := im.builder.Take()
+	b := im.cur
+	for _, c := range cs {
+		r := im.res.fromQueueLog(im.st.id, c)
+		b.rollups.addRecord(&r, im.res.rules)
+		b.records = append(b.records, r)
+	}
+	for _, sp := range ss {
+		a := im.res.fromQueueLogSession(im.st.id, sp)
+		b.rollups.addSession(&a, im.res.rules, 0, 0)
+		b.sessions = append(b.sessions, a)
+	}
+	im.report.Records += int64(len(cs))
+	im.report.Sessions += int64(len(ss))
+}
+
+// cut closes the current batch with its checkpoint and hands it to the
+// writer.
+func (im *importer) cut(f *fileCheckpoint) error {
+	if err := im.err(); err != nil {
+		return err
+	}
+	b := im.cur
+	b.file = f
+	if b.empty() && f == nil {
+		return nil
+	}
+	state := ""
+	if im.builder != nil {
+		raw, err := im.builder.MarshalState()
+		if err != nil {
+			return err
+		}
+		st, err := json.Marshal(streamState{streamOptions: im.opts, Builder: raw})
+		if err != nil {
+			return err
+		}
+		state = string(st)
+	}
+	b.streamID, b.version, b.nextSeq, b.state = im.st.id, im.version, im.seq, state
+	im.res.take(b)
+	im.version++
+	im.writing.Add(1)
+	im.ch <- b
+	im.cur = &batch{rollups: rollupSet{}}
+	return nil
+}
+
+// fileHead identifies a file by its first line (at most 4 KiB of it):
+// rotation gives a new first line, a rename does not.
+func fileHead(f *os.File) (string, bool, error) {
+	buf := make([]byte, 4096)
+	n, err := f.ReadAt(buf, 0)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", false, err
+	}
+	buf = buf[:n]
+	complete := false
+	if i := strings.IndexByte(string(buf), '\n'); i >= 0 {
+		buf, complete = buf[:i+1], true
+	} else if n == len(buf) {
+		complete = true
+	}
+	if len(buf) == 0 {
+		return "", false, nil
+	}
+	sum := sha256.Sum256(buf)
+	return hex.EncodeToString(sum[:16]), complete, nil
+}
+
+// fileRun is the import of one file in one run.
+type fileRun struct {
+	path   string
+	head   string
+	f      *os.File
+	r      *queuelog.Reader
+	rep    FileReport
+	base   FileReport // counts from earlier runs
+	errIdx int
+	lines  int   // reader line count at the last cut
+	loaded int64 // offset of the checkpoint the run began from
+}
+
+func (im *importer) openFile(ctx context.Context, path string, follow bool) (*fileRun, error) {
+	for {
+		f, err := os.Open(path)
+		if err != nil {
+			if follow && errors.Is(err, os.ErrNotExist) {
+				if werr := sleep(ctx, im.opt.Poll); werr != nil {
+					return nil, nil
+				}
+				continue
+			}
+			return nil, fmt.Errorf("unable to open %s: %w", path, err)
+		}
+		head, complete, err := fileHead(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("unable to read %s: %w", path, err)
+		}
+		if head == "" || (follow && !complete) {
+			f.Close()
+			if !follow {
+				return &fileRun{path: path, rep: FileReport{Path: path}}, nil
+			}
+			if err := sleep(ctx, im.opt.Poll); err != nil {
+				return nil, nil
+			}
+			continue
+		}
+		fr := &fileRun{path: path, head: head, f: f, rep: FileReport{Path: path}}
+		var offset, lines int64
+		var state string
+		err = im.s.DB.Read.QueryRowContext(ctx, `SELECT offset_bytes, lines, events, duplicates, malformed, reader_state FROM cc_import_files WHERE stream_id = $1 AND head = $2`,
+			im.st.id, head).Scan(&offset, &lines, &fr.base.Events, &fr.base.Duplicates, &fr.base.Malformed, &state)
+		switch {
+		case err == nil:
+			var rs queuelog.ReaderState
+			if err := json.Unmarshal([]byte(state), &rs); err != nil {
+				f.Close()
+				return nil, fmt.Errorf("%s: bad checkpoint: %w", path, err)
+			}
+			if _, err := f.Seek(offset, io.SeekStart); err != nil {
+				f.Close()
+				return nil, err
+			}
+			if fr.r, err = queuelog.ResumeReader(f, rs); err != nil {
+				f.Close()
+				return nil, err
+			}
+			fr.rep.Resumed = offset > 0
+			fr.lines, fr.loaded = int(lines), offset
+		case isNoRows(err):
+			fr.r = queuelog.NewReader(f)
+		default:
+			f.Close()
+			return nil, fmt.Errorf("unable to read checkpoint: %w", err)
+		}
+		fr.r.Follow = follow
+		fr.r.Location = im.opt.Location
+		return fr, nil
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// checkpoint is the file's position now, for the current batch.
+func (im *importer) checkpoint(fr *fileRun) *fileCheckpoint {
+	st := fr.r.State()
+	raw, _ := json.Marshal(st)
+	errs := fr.r.Errors()
+	for _, e := range errs[fr.errIdx:] {
+		im.cur.errors = append(im.cur.errors, lineError{line: int64(e.Line), message: e.Err.Error()})
+		fr.rep.Errors = append(fr.rep.Errors, e)
+	}
+	fr.errIdx = len(errs)
+	newLines := st.Lines - fr.lines
+	fr.lines = st.Lines
+	fr.rep.Lines += int64(newLines)
+	im.report.Lines += int64(newLines)
+	fr.rep.Malformed = int64(st.Malformed) - fr.base.Malformed
+	return &fileCheckpoint{head: fr.head, path: fr.path, offset: st.Offset, lines: int64(st.Lines),
+		events: fr.base.Events + fr.rep.Events, duplicates: fr.base.Duplicates + fr.rep.Duplicates, malformed: int64(st.Malformed),
+		readerState: string(raw)}
+}
+
+// file imports one file (following it when asked).
+func (im *importer) file(ctx context.Context, path string, follow bool) error {
+	fr, err := im.openFile(ctx, path, follow)
+	if err != nil || fr == nil {
+		return err
+	}
+	defer func() {
+		if fr.f != nil {
+			fr.f.Close()
+		}
+		im.report.Files = append(im.report.Files, fr.rep)
+		im.report.Malformed += fr.rep.Malformed
+	}()
+	if fr.r == nil {
+		return nil // an empty file
+	}
+	chunk := make([]queuelog.Event, 0, 512)
+	startOffset := fr.r.Offset()
+	for {
+		e, ok := fr.r.Next()
+		if ok {
+			chunk = append(chunk, e)
+			if len(chunk) < cap(chunk) {
+				continue
+			}
+		}
+		if err := im.process(ctx, fr, chunk); err != nil {
+			return err
+		}
+		chunk = chunk[:0]
+		im.bytesDone += fr.r.Offset() - startOffset
+		startOffset = fr.r.Offset()
+		im.tick(fr.path)
+		im.liveLines = fr.r.Lines() - fr.lines
+		if im.liveLines >= im.opt.BatchLines {
+			if err := im.cut(im.checkpoint(fr)); err != nil {
+				return err
+			}
+			fr.loaded = fr.r.Offset()
+			im.liveLines = 0
+		}
+		if ok {
+			continue
+		}
+		if err := fr.r.Err(); err != nil {
+			return fmt.Errorf("unable to read %s: %w", path, err)
+		}
+		if fr.r.Offset() != fr.loaded || !im.cur.empty() || len(fr.r.Errors()) > fr.errIdx {
+			// (An import of a file already read to its end writes nothing.)
+			if err := im.cut(im.checkpoint(fr)); err != nil {
+				return err
+			}
+			fr.loaded = fr.r.Offset()
+		}
+		if !follow {
+			return nil
+		}
+		if err := sleep(ctx, im.opt.Poll); err != nil {
+			return nil // stopped: everything read is committed
+		}
+		if rotated(fr) {
+			fr.f.Close()
+			fr.f = nil
+			im.report.Files = append(im.report.Files, fr.rep)
+			im.report.Malformed += fr.rep.Malformed
+			if err := im.drain(); err != nil {
+				return err
+			}
+			next, err := im.openFile(ctx, path, true)
+			if err != nil || next == nil {
+				fr = &fileRun{rep: FileReport{Path: path}}
+				return err
+			}
+			fr = next
+			startOffset = fr.r.Offset()
+		}
+	}
+}
+
+// rotated reports whether the path now names another file, or the file
+// was truncated below what has been read (copytruncate).
+func rotated(fr *fileRun) bool {
+	now, err := os.Stat(fr.path)
+	if err != nil {
+		return false // moved away and not yet recreated: keep reading the old one
+	}
+	cur, err := fr.f.Stat()
+	if err != nil {
+		return true
+	}
+	return !os.SameFile(now, cur) || now.Size() < fr.r.Offset()
+}
+
+func (im *importer) tick(path string) {
+	if im.opt.Progress == nil || time.Since(im.lastTick) < time.Second {
+		return
+	}
+	im.lastTick = time.Now()
+	im.opt.Progress(Progress{File: path, Lines: im.report.Lines + int64(im.liveLines), Bytes: im.bytesDone, TotalBytes: im.totalBytes, Elapsed: time.Since(im.began)})
+}
+
+// process checks a chunk of events for ones already stored, and feeds the
+// new ones to the Builder and the batch.
+func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.Event) error {
+	if len(chunk) == 0 {
+		return nil
+	}
+	type keyed struct {
+		at, hkey int64
+	}
+	keys := make([]keyed, len(chunk))
+	var cand []int
+	for i := range chunk {
+		keys[i] = keyed{store.Millis(chunk[i].Time), hashKey(chunk[i].Key())}
+		// An event newer than every stored one cannot be stored: only the
+		// rest need a look-up. Appending to a log, that is almost none.
+		if keys[i].at <= im.maxSeen {
+			cand = append(cand, i)
+		}
+	}
+	dup := map[keyed]bool{}
+	if len(cand) > 0 {
+		ats := make([]int64, len(cand))
+		hks := make([]int64, len(cand))
+		for j, i := range cand {
+			ats[j], hks[j] = keys[i].at, keys[i].hkey
+		}
+		found, err := im.s.storedKeys(ctx, ats, hks)
+		if err != nil {
+			return err
+		}
+		for _, k := range found {
+			dup[keyed{k[0], k[1]}] = true
+		}
+	}
+	b := im.cur
+	for i := range chunk {
+		e := chunk[i]
+		k := keys[i]
+		if dup[k] {
+			fr.rep.Duplicates++
+			im.report.Duplicates++
+			continue
+		}
+		dup[k] = true // a repeat later in this chunk is a duplicate too
+		seq := im.seq
+		im.seq++
+		if seq >= 1<<seqBits {
+			return errors.New("stream is full: start a new stream name")
+		}
+		body := e.Raw
+		if fr.r.Format == queuelog.FormatCSV {
+			body = pipeLine(e)
+		}
+		b.events = append(b.events, eventRow{id: eventID(im.st.id, seq), at: k.at, hkey: k.hkey, body: body})
+		if k.at > im.maxSeen {
+			im.maxSeen = k.at
+		}
+		fr.rep.Events++
+		im.report.Events++
+		e.Line = int(seq)
+		im.builder.Add(e)
+		im.take()
+	}
+	return nil
+}
+
+// storedKeys returns which (at, hkey) pairs are stored.
+func (s *Service) storedKeys(ctx context.Context, ats, hks []int64) ([][2]int64, error) {
+	args := make([]any, 0, 2*len(ats))
+	for _, a := range ats {
+		args = append(args, a)
+	}
+	for _, h := range hks {
+		args = append(args, h)
+	}
+	q := `SELECT at, hkey FROM cc_events WHERE at IN (` + placeholders(s.DB.Dialect, 1, len(ats)) + `) AND hkey IN (` +
+		placeholders(s.DB.Dialect, len(ats)+1, len(hks)) + `)`
+	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("unable to look up events: %w", err)
+	}
+	defer rows.Close()
+	var out [][2]int64
+	for rows.Next() {
+		var k [2]int64
+		if err := rows.Scan(&k[0], &k[1]); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+func placeholders(d store.Dialect, from, n int) string {
+	var sb strings.Builder
+	for i := range n {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		if d == store.SQLite {
+			sb.WriteByte('?')
+		} else {
+			sb.WriteByte('$')
+			sb.WriteString(strconv.Itoa(from + i))
+		}
+	}
+	return sb.String()
+}
+
+// hashKey is the 64-bit form of an idempotency key: its first 16 hex
+// digits. Stored next to the event's time, a false match needs two events
+// in the same millisecond whose keys agree on 64 bits.
+func hashKey(key string) int64 {
+	b, err := hex.DecodeString(key[:16])
+	if err != nil {
+		sum := sha256.Sum256([]byte(key))
+		b = sum[:8]
+	}
+	return int64(binary.BigEndian.Uint64(b))
+}
+
+// pipeLine writes an event in queue_log's file form, which is how raw
+// events are stored whatever form they came in.
+func pipeLine(e queuelog.Event) string {
+	var sb strings.Builder
+	sb.WriteString(strconv.FormatInt(e.Time.Unix(), 10))
+	if ns := e.Time.Nanosecond(); ns != 0 {
+		sb.WriteByte('.')
+		sb.WriteString(strings.TrimRight(fmt.Sprintf("%09d", ns), "0"))
+	}
+	for _, f := range []string{e.CallID, e.Queue, e.Agent, e.Kind} {
+		sb.WriteByte('|')
+		sb.WriteString(f)
+	}
+	for _, d := range e.Data {
+		sb.WriteByte('|')
+		sb.WriteString(d)
+	}
+	return sb.String()
+}
+
+func isNoRows(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+
+// streamOptions are the import options that change what the Builder
+// emits; they are saved with the stream so that a rebuild replays it alike.
+type streamOptions struct {
+	ToleranceMS int64 `json:"tolerance_ms,omitempty"`
+	Persistent  bool  `json:"persistent_members,omitempty"`
+}
+
+// streamState is what cc_streams.state holds for a queue_log stream.
+type streamState struct {
+	streamOptions
+	Builder json.RawMessage `json:"builder,omitempty"`
+}
+
+func decodeStreamState(s string) (streamState, error) {
+	var st streamState
+	if s == "" {
+		return st, nil
+	}
+	if err := json.Unmarshal([]byte(s), &st); err != nil {
+		return st, fmt.Errorf("unable to read the stream state: %w", err)
+	}
+	return st, nil
+}
+
+// kindFlush marks, among a stream's raw events, where an import with
+// Final closed everything still open.
+const kindFlush = "ANCHOR_FLUSH"
+
+func flushLine(at time.Time) string {
+	return pipeLine(queuelog.Event{Time: at, CallID: "NONE", Queue: "NONE", Agent: "NONE", Kind: kindFlush})
+}
+
+// builderOpen reports whether the Builder holds anything a flush would
+// close or emit.
+func (im *importer) builderOpen() bool {
+	calls, pending, spans := im.builder.OpenCounts()
+	return calls+pending+spans > 0
+}
