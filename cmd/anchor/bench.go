@@ -9,7 +9,9 @@ import (
 	"runtime"
 	"time"
 
+	"anchor/internal/cases"
 	"anchor/internal/loadtest"
+	"anchor/internal/metrics"
 	"anchor/internal/store"
 )
 
@@ -18,10 +20,11 @@ import (
 // open-cases page. The figures belong in docs/BENCHMARKS.md.
 func runBench(ctx context.Context, e *env, args []string) error {
 	fs, dsn := flags(e, "bench")
-	cases := fs.Int("cases", 100_000, "cases to seed before measuring")
+	nCases := fs.Int("cases", 100_000, "cases to seed before measuring")
 	clients := fs.Int("clients", 16, "concurrent clients")
 	creates := fs.Int("creates", 20_000, "case creations to time")
 	lists := fs.Int("lists", 5_000, "open-case page reads to time")
+	due := fs.Int("escalations", 1_000, "open cases whose SLA state changed, for the escalation scan (0 skips it)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -51,11 +54,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "engine %s, GOMAXPROCS %d, %s\n", db.Dialect, runtime.GOMAXPROCS(0), runtime.Version())
 	t0 := time.Now()
-	w, err := loadtest.Seed(ctx, db, loadtest.Spec{Cases: *cases})
+	w, err := loadtest.Seed(ctx, db, loadtest.Spec{Cases: *nCases})
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "seeded %d cases, %d customers, %d agents in %.1fs\n", *cases, len(w.Customers), len(w.Agents), time.Since(t0).Seconds())
+	fmt.Fprintf(e.stdout, "seeded %d cases, %d customers, %d agents in %.1fs\n", *nCases, len(w.Customers), len(w.Agents), time.Since(t0).Seconds())
 	srv, err := loadtest.Start(db)
 	if err != nil {
 		return err
@@ -75,6 +78,51 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "agent's open cases, 50 a page, %d clients: %s\n", *clients, r)
 	if r.FirstError != nil {
 		fmt.Fprintf(e.stdout, "  first error: %v\n", r.FirstError)
+	}
+	if *due > 0 {
+		if err := loadtest.ScheduleChecks(ctx, db, *due); err != nil {
+			return err
+		}
+		var open int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM cases WHERE sla_check_at IS NOT NULL`).Scan(&open); err != nil {
+			return err
+		}
+		svc := &cases.Service{DB: db}
+		t0 := time.Now()
+		esc, err := svc.Escalate(ctx)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "escalation scan over %d open cases with clocks: %d due found and processed in %.1f ms\n",
+			open, esc.Checked, float64(time.Since(t0).Microseconds())/1000)
+	}
+	ms := &metrics.Service{DB: db}
+	week := metrics.WeekOf(db.Now().AddDate(0, 0, -7), time.UTC)
+	for i := 0; i < 3; i++ { // the first run warms the page cache
+		t0 := time.Now()
+		if _, err := ms.BuildScorecard(ctx, week, time.UTC); err != nil {
+			return err
+		}
+		if i == 2 {
+			fmt.Fprintf(e.stdout, "weekly scorecard %s (%d metrics, 9 weeks of trend): %.1f ms\n", week, len(metrics.Catalogue), float64(time.Since(t0).Microseconds())/1000)
+		}
+	}
+	if e.getenv("ANCHOR_BENCH_EACH") != "" {
+		from := db.Now().AddDate(0, 0, -63)
+		for _, d := range metrics.Catalogue {
+			t0 := time.Now()
+			if _, err := ms.Compute(ctx, d.Key, metrics.Query{From: from, To: db.Now(), Interval: "week"}); err != nil {
+				return err
+			}
+			fmt.Fprintf(e.stdout, "  %s, 9 weeks: %.1f ms\n", d.Key, float64(time.Since(t0).Microseconds())/1000)
+		}
+	}
+	for _, key := range []string{"fcr", "resolution", "backlog_age"} {
+		t0 := time.Now()
+		if _, err := ms.Compute(ctx, key, metrics.Query{From: db.Now().AddDate(-1, 0, 0), To: db.Now(), By: metrics.ByAgent, Interval: "week"}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s for a year by week and by agent: %.1f ms\n", key, float64(time.Since(t0).Microseconds())/1000)
 	}
 	return nil
 }

@@ -203,3 +203,37 @@ func TestServiceMatrixCommand(t *testing.T) {
 		t.Fatalf("problems not listed: %s", stderr.String())
 	}
 }
+
+func TestReportScorecard(t *testing.T) {
+	dir := t.TempDir()
+	dsn := filepath.Join(dir, "anchor.db")
+	ctx := context.Background()
+	e, _, _ := testEnv("", nil)
+	if err := run(ctx, e, []string{"demo", "--db", dsn}); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "scorecard.html")
+	e, _, _ = testEnv("", nil)
+	if err := run(ctx, e, []string{"report", "scorecard", "--db", dsn, "--out", out}); err != nil {
+		t.Fatal(err)
+	}
+	html, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The demo has a month of cases: first-contact resolution has a value.
+	if !strings.Contains(string(html), "First-contact resolution") || !strings.Contains(string(html), "<svg") {
+		t.Fatalf("scorecard HTML:\n%.2000s", html)
+	}
+	e, stdout, _ := testEnv("", nil)
+	if err := run(ctx, e, []string{"report", "scorecard", "--db", dsn, "--format", "csv", "--week", "2026-W01"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(stdout.String(), "key,name,unit,value") {
+		t.Fatalf("CSV: %.300s", stdout.String())
+	}
+	e, _, _ = testEnv("", nil)
+	if err := run(ctx, e, []string{"report", "scorecard", "--db", dsn, "--format", "pdf"}); err == nil {
+		t.Fatal("an unknown format was accepted")
+	}
+}

@@ -111,7 +111,7 @@ func (a *api) call(token, method, path string, body any, header ...string) resp 
 	defer res.Body.Close()
 	raw, _ := io.ReadAll(res.Body)
 	r := resp{status: res.StatusCode, header: res.Header, raw: raw}
-	if len(raw) > 0 {
+	if len(raw) > 0 && strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
 		if err := json.Unmarshal(raw, &r.body); err != nil {
 			a.t.Fatalf("%s %s: body is not a JSON object: %v: %s", method, path, err, raw)
 		}

@@ -172,6 +172,18 @@ func queryTime(r *http.Request, name string) (*time.Time, error) {
 	return &t, nil
 }
 
+func queryFloat(r *http.Request, name string, def float64) (float64, error) {
+	s := r.URL.Query().Get(name)
+	if s == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0, anchor.Invalid(name, "must be a number such as 0.3")
+	}
+	return f, nil
+}
+
 func queryBool(r *http.Request, name string) (bool, error) {
 	s := r.URL.Query().Get(name)
 	if s == "" {
@@ -193,6 +205,12 @@ type list[T any] struct {
 // items is the shape of every unpaged list.
 type items[T any] struct {
 	Items []T `json:"items"`
+}
+
+// rawResponse is a body that is not JSON (a CSV or HTML report).
+type rawResponse struct {
+	contentType string
+	body        []byte
 }
 
 // versioned adds an ETag to a single resource's response.

@@ -67,10 +67,11 @@ func New(db *store.DB, logger *slog.Logger) *Server {
 
 // Roles used in the route table.
 var (
-	anyone   = []string(nil) // any signed-in user
-	staff    = []string{users.RoleAdmin, users.RoleDirector, users.RoleSupervisor, users.RoleAgent}
-	managers = []string{users.RoleAdmin, users.RoleDirector}
-	admins   = []string{users.RoleAdmin}
+	anyone      = []string(nil) // any signed-in user
+	staff       = []string{users.RoleAdmin, users.RoleDirector, users.RoleSupervisor, users.RoleAgent}
+	managers    = []string{users.RoleAdmin, users.RoleDirector}
+	supervisors = []string{users.RoleAdmin, users.RoleDirector, users.RoleSupervisor}
+	admins      = []string{users.RoleAdmin}
 )
 
 // handler does the work of one route: it returns the value to encode or an
@@ -167,6 +168,13 @@ func (s *Server) authenticated(rt route) http.Handler {
 		}
 		if e, ok := v.(interface{ etag() string }); ok {
 			w.Header().Set("ETag", e.etag())
+		}
+		if raw, ok := v.(rawResponse); ok {
+			w.Header().Set("Content-Type", raw.contentType)
+			w.Header().Set("Cache-Control", "no-store")
+			w.WriteHeader(status)
+			w.Write(raw.body) //nolint:errcheck // the client went away
+			return
 		}
 		writeJSON(w, status, v)
 	})

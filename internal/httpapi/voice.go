@@ -14,8 +14,6 @@ import (
 // supervisors may see survey links written to the log (no SMTP) and run the
 // sender by hand; agents may not, so nobody answers for their own
 // customers.
-var supervisors = []string{users.RoleAdmin, users.RoleDirector, users.RoleSupervisor}
-
 // voice is the voice-of-the-customer part of the API: survey programs,
 // invitations and answers, feedback items routed to departments, and the
 // text analysis of what customers write.

@@ -89,14 +89,16 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 	}
 	rng := rand.New(rand.NewPCG(1, 2))
 	statuses := []string{"resolved", "closed"}
+	categories := []string{"billing", "delivery", "access", "returns", "contract"}
 	active := []string{"new", "open", "pending_customer", "pending_internal"}
 	start := db.Now().Add(-365 * 24 * time.Hour)
-	const batch = 400
+	const batch = 300
 	for done := 0; done < spec.Cases; {
 		n := min(batch, spec.Cases-done)
 		var sb strings.Builder
-		sb.WriteString(`INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status, created_at, updated_at, version) VALUES `)
-		args := make([]any, 0, n*7)
+		sb.WriteString(`INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status, created_at, updated_at, version,
+			first_response_at, first_response_due_at, resolution_due_at, resolved_at, closed_at) VALUES `)
+		args := make([]any, 0, n*10)
 		for i := 0; i < n; i++ {
 			at := start.Add(time.Duration(done+i) * (365 * 24 * time.Hour) / time.Duration(spec.Cases))
 			ci := rng.IntN(len(w.Customers))
@@ -104,12 +106,25 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 			if rng.Float64() < spec.ActiveShare {
 				st = active[rng.IntN(4)]
 			}
+			// Clocks as a live system leaves them: a first response within
+			// hours, resolution within days for the resolved ones.
+			created := store.Millis(at)
+			fr := created + rng.Int64N(8*3600_000)
+			var resolved, closed sql.NullInt64
+			if st == "resolved" || st == "closed" {
+				resolved = sql.NullInt64{Int64: created + 3600_000 + rng.Int64N(72*3600_000), Valid: true}
+				if st == "closed" {
+					closed = sql.NullInt64{Int64: resolved.Int64 + 72*3600_000, Valid: true}
+				}
+			}
 			if i > 0 {
 				sb.WriteString(", ")
 			}
 			k := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', 'billing', 'normal', $%d, $%d, $%d, $%d, 1)", k+1, k+2, k+3, k+4, k+5, k+5)
-			args = append(args, store.NewID(at), w.Customers[ci], w.Agents[ci%len(w.Agents)], st, store.Millis(at))
+			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', $%d, 'normal', $%d, $%d, $%d, $%d, 1, $%d, $%d, $%d, $%d, $%d)",
+				k+1, k+2, k+3, k+4, k+5, k+6, k+6, k+7, k+8, k+9, k+10, k+11)
+			args = append(args, store.NewID(at), w.Customers[ci], categories[rng.IntN(len(categories))], w.Agents[ci%len(w.Agents)], st, created,
+				fr, created+4*3600_000, created+24*3600_000, resolved, closed)
 		}
 		if err := db.Tx(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, sb.String(), args...)
@@ -183,4 +198,22 @@ func Run(ctx context.Context, clients, total int, do func(ctx context.Context, c
 	slices.Sort(lat)
 	r.P50, r.P99, r.Max = lat[total/2], lat[total*99/100], lat[total-1]
 	return r
+}
+
+// ScheduleChecks gives the seeded open cases a next SLA check time: due
+// of them now (they changed state) and the rest spread over the next 30
+// days, as a live system's clocks are. It is the set-up of the escalation
+// scan measurement.
+func ScheduleChecks(ctx context.Context, db *store.DB, due int) error {
+	now := store.Millis(db.Now())
+	if _, err := db.Write.ExecContext(ctx, `UPDATE cases SET sla_check_at = $1 + (created_at % 2592000000) + 60000
+		WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal')`, now); err != nil {
+		return fmt.Errorf("schedule checks: %w", err)
+	}
+	if _, err := db.Write.ExecContext(ctx, `UPDATE cases SET sla_check_at = $1 - 60000 WHERE id IN (
+		SELECT id FROM cases WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal') ORDER BY id LIMIT $2)`, now, due); err != nil {
+		return fmt.Errorf("schedule checks: %w", err)
+	}
+	_, err := db.Write.ExecContext(ctx, `ANALYZE`)
+	return err
 }

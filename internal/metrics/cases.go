@@ -35,32 +35,30 @@ const FCRWindow = 7 * 24 * time.Hour
 // computeFCR: resolved cases (resolved in the period) that had at most one
 // contact up to their resolution, were never reopened, and were not
 // followed within 7 days by a new case of the same customer and category.
-func computeFCR(ctx context.Context, s *Service, p Period, by string) ([]counts, error) {
-	return scanCounts(ctx, s.DB.Read, `SELECT `+caseDim(by)+` AS cut,
+var computeFCR = bucketed(func(s *Service, by string) bucketQuery {
+	return bucketQuery{At: "c.resolved_at", Args: []any{FCRWindow.Milliseconds()}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
 		SUM(CASE WHEN c.reopen_count = 0
 			AND (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id AND k.started_at <= c.resolved_at) <= 1
 			AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id AND n.category = c.category AND n.id <> c.id
-				AND n.created_at > c.resolved_at AND n.created_at <= c.resolved_at + $3)
+				AND n.created_at > c.resolved_at AND n.created_at <= c.resolved_at + $1)
 			THEN 1 ELSE 0 END), COUNT(*)
 		FROM cases c JOIN customers cu ON cu.id = c.customer_id
-		WHERE c.resolved_at >= $1 AND c.resolved_at < $2 GROUP BY 1`,
-		store.Millis(p.Start), store.Millis(p.End), FCRWindow.Milliseconds())
-}
+		WHERE {{range}} GROUP BY 1, 2`}
+})
 
 // computeCallbacks: callbacks whose window ended in the period (a window
 // ending exactly at the period's end belongs to the next one), made inside
 // the window; never made counts as late, cancelled ones are left out.
-func computeCallbacks(ctx context.Context, s *Service, p Period, by string) ([]counts, error) {
+var computeCallbacks = bucketed(func(s *Service, by string) bucketQuery {
 	dim := caseDim(by)
 	if by == ByAgent {
 		dim = "COALESCE(b.owner_id, '')"
 	}
-	return scanCounts(ctx, s.DB.Read, `SELECT `+dim+` AS cut,
+	return bucketQuery{At: "b.window_end", SQL: `SELECT {{bucket}}, ` + dim + ` AS cut,
 		SUM(CASE WHEN b.status = 'made' AND b.made_at >= b.window_start AND b.made_at <= b.window_end THEN 1 ELSE 0 END), COUNT(*)
 		FROM callbacks b JOIN cases c ON c.id = b.case_id JOIN customers cu ON cu.id = c.customer_id
-		WHERE b.status <> 'cancelled' AND b.window_end >= $1 AND b.window_end < $2 GROUP BY 1`,
-		store.Millis(p.Start), store.Millis(p.End))
-}
+		WHERE b.status <> 'cancelled' AND {{range}} GROUP BY 1, 2`}
+})
 
 // decided is the SQL instant a clock was decided: when it was met, if in
 // time, else its due time.
@@ -70,15 +68,17 @@ func decided(met, due string) string {
 
 // computeClock counts the clocks decided in the period and not later than
 // now: met in time (numerator) among met or due.
-func computeClock(met, due string) computeFunc {
-	return func(ctx context.Context, s *Service, p Period, by string) ([]counts, error) {
+func computeClock(met, due string) batchFunc {
+	return bucketed(func(s *Service, by string) bucketQuery {
 		at := decided("c."+met, "c."+due)
-		return scanCounts(ctx, s.DB.Read, `SELECT `+caseDim(by)+` AS cut,
-			SUM(CASE WHEN c.`+met+` IS NOT NULL AND c.`+met+` <= c.`+due+` THEN 1 ELSE 0 END), COUNT(*)
+		// A clock decided at or after from was due at or after from (it was
+		// met before its due time, or missed at it): "due >= from" lets the
+		// index on the due time skip the past.
+		return bucketQuery{At: at, Args: []any{store.Millis(s.DB.Now())}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
+			SUM(CASE WHEN c.` + met + ` IS NOT NULL AND c.` + met + ` <= c.` + due + ` THEN 1 ELSE 0 END), COUNT(*)
 			FROM cases c JOIN customers cu ON cu.id = c.customer_id
-			WHERE c.`+due+` IS NOT NULL AND `+at+` >= $1 AND `+at+` < $2 AND `+at+` <= $3 GROUP BY 1`,
-			store.Millis(p.Start), store.Millis(p.End), store.Millis(s.DB.Now()))
-	}
+			WHERE c.` + due + ` >= {{from}} AND {{range}} AND ` + at + ` <= $1 GROUP BY 1, 2`}
+	})
 }
 
 var (
@@ -88,28 +88,39 @@ var (
 
 // computeHandoffs: handoffs due in the period (and already due), completed
 // by their due time; returned and cancelled ones are left out.
-func computeHandoffs(ctx context.Context, s *Service, p Period, by string) ([]counts, error) {
-	return scanCounts(ctx, s.DB.Read, `SELECT `+caseDim(by)+` AS cut,
+var computeHandoffs = bucketed(func(s *Service, by string) bucketQuery {
+	return bucketQuery{At: "h.due_at", Args: []any{store.Millis(s.DB.Now())}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
 		SUM(CASE WHEN h.completed_at IS NOT NULL AND h.completed_at <= h.due_at THEN 1 ELSE 0 END), COUNT(*)
 		FROM handoffs h JOIN cases c ON c.id = h.case_id JOIN customers cu ON cu.id = c.customer_id
-		WHERE h.status NOT IN ('returned', 'cancelled') AND h.due_at >= $1 AND h.due_at < $2
-		AND (h.completed_at IS NOT NULL OR h.due_at <= $3) GROUP BY 1`,
-		store.Millis(p.Start), store.Millis(p.End), store.Millis(s.DB.Now()))
-}
+		WHERE h.status NOT IN ('returned', 'cancelled') AND {{range}}
+		AND (h.completed_at IS NOT NULL OR h.due_at <= $1) GROUP BY 1, 2`}
+})
 
-// computeBacklog: the cases open at the end of the period (or now, if
+// computeBacklog: the cases open at the end of each period (or now, if
 // sooner): their mean age in days is the value (num = total age, den =
 // cases), with the median, the 90th percentile and how many were past
-// their resolution target in Extra. Percentiles are computed here, as
-// SQLite has none.
-func computeBacklog(ctx context.Context, s *Service, p Period, by string) ([]counts, error) {
-	end := p.End
-	if now := s.DB.Now(); now.Before(end) {
-		end = now
+// their resolution target in Extra. One query reads every case open at any
+// of the ends; percentiles are computed here, as SQLite has none.
+func computeBacklog(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
+	now := s.DB.Now()
+	ends := make([]int64, len(periods))
+	for i, p := range periods {
+		end := p.End
+		if now.Before(end) {
+			end = now
+		}
+		ends[i] = store.Millis(end)
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+caseDim(by)+` AS cut, c.created_at, COALESCE(c.resolution_due_at, 0)
-		FROM cases c JOIN customers cu ON cu.id = c.customer_id
-		WHERE c.created_at < $1 AND (c.resolved_at IS NULL OR c.resolved_at >= $1) AND (c.closed_at IS NULL OR c.closed_at >= $1)`, store.Millis(end))
+	first, last := ends[0], ends[len(ends)-1]
+	// Open at an end means still worked now (resolved_at is cleared on a
+	// reopen) or resolved after the first end: two index reads, not a scan
+	// of every case ever opened.
+	cols := caseDim(by) + ` AS cut, c.created_at, COALESCE(c.resolution_due_at, 0), COALESCE(c.resolved_at, 0), COALESCE(c.closed_at, 0)`
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+cols+` FROM cases c JOIN customers cu ON cu.id = c.customer_id
+		WHERE c.status IN ('new', 'open', 'pending_customer', 'pending_internal') AND c.created_at < $1
+		UNION ALL
+		SELECT `+cols+` FROM cases c JOIN customers cu ON cu.id = c.customer_id
+		WHERE c.resolved_at >= $2 AND c.created_at < $1 AND c.status NOT IN ('new', 'open', 'pending_customer', 'pending_internal')`, last, first)
 	if err != nil {
 		return nil, err
 	}
@@ -118,37 +129,48 @@ func computeBacklog(ctx context.Context, s *Service, p Period, by string) ([]cou
 		ages []float64
 		over float64
 	}
-	byCut := map[string]*acc{}
-	endMs := store.Millis(end)
+	byPeriod := make([]map[string]*acc, len(periods))
+	for i := range byPeriod {
+		byPeriod[i] = map[string]*acc{}
+	}
+	const dayMS = float64(24 * time.Hour / time.Millisecond)
 	for rows.Next() {
 		var cut string
-		var created, due int64
-		if err := rows.Scan(&cut, &created, &due); err != nil {
+		var created, due, resolved, closed int64
+		if err := rows.Scan(&cut, &created, &due, &resolved, &closed); err != nil {
 			return nil, err
 		}
-		a := byCut[cut]
-		if a == nil {
-			a = &acc{}
-			byCut[cut] = a
-		}
-		a.ages = append(a.ages, float64(endMs-created)/float64(24*time.Hour/time.Millisecond))
-		if due != 0 && due < endMs {
-			a.over++
+		for i, end := range ends {
+			open := created < end && (resolved == 0 || resolved >= end) && (closed == 0 || closed >= end)
+			if !open {
+				continue
+			}
+			a := byPeriod[i][cut]
+			if a == nil {
+				a = &acc{}
+				byPeriod[i][cut] = a
+			}
+			a.ages = append(a.ages, float64(end-created)/dayMS)
+			if due != 0 && due < end {
+				a.over++
+			}
 		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	var out []counts
-	for cut, a := range byCut {
-		sort.Float64s(a.ages)
-		total := 0.0
-		for _, v := range a.ages {
-			total += v
+	out := map[int][]counts{}
+	for i, m := range byPeriod {
+		for cut, a := range m {
+			sort.Float64s(a.ages)
+			total := 0.0
+			for _, v := range a.ages {
+				total += v
+			}
+			out[i] = append(out[i], counts{cut: cut, num: total, den: float64(len(a.ages)), extra: map[string]float64{
+				"median_days": percentile(a.ages, 0.5), "p90_days": percentile(a.ages, 0.9), "over_target": a.over, "open_cases": float64(len(a.ages)),
+			}})
 		}
-		out = append(out, counts{cut: cut, num: total, den: float64(len(a.ages)), extra: map[string]float64{
-			"median_days": percentile(a.ages, 0.5), "p90_days": percentile(a.ages, 0.9), "over_target": a.over, "open_cases": float64(len(a.ages)),
-		}})
 	}
 	return out, nil
 }

@@ -3,6 +3,7 @@ package metrics_test
 import (
 	"context"
 	"math"
+	"strings"
 	"testing"
 	"time"
 
@@ -301,4 +302,78 @@ func TestPeriodsInTimeZone(t *testing.T) {
 	if _, err := metrics.ParseWeek("2026-W54", london); err == nil {
 		t.Fatal("week 54 accepted")
 	}
+}
+
+func TestScorecard(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := buildCases(t, db)
+		target, warning := 0.9, 0.7
+		if _, err := w.svc.PutSettings(ctx, "first_response", metrics.SettingsUpdate{Target: &target, Warning: &warning, OwnerID: w.agentA.ID,
+			Stages: []metrics.Stage{{StartsOn: "2026-11-09", Target: 0.95}},
+			Bench:  []metrics.Benchmark{{Value: 0.85, Source: "industry survey", AsOf: "2026-06-30"}}}); err != nil {
+			t.Fatal(err)
+		}
+		bad := 1.5
+		if _, err := w.svc.PutSettings(ctx, "first_response", metrics.SettingsUpdate{Target: &target, Warning: &bad, Version: 1}); anchor.ErrorCode(err) != anchor.EInvalid {
+			t.Fatalf("a warning above the target of a higher-is-better metric: %v", err)
+		}
+		if _, err := w.svc.PutSettings(ctx, "first_response", metrics.SettingsUpdate{Target: &target}); anchor.ErrorCode(err) != anchor.EConflict {
+			t.Fatalf("a stale settings version: %v", err)
+		}
+		sc, err := w.svc.BuildScorecard(ctx, "2026-W45", time.UTC) // 2–9 November: week 1
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sc.Rows) != len(metrics.Catalogue) {
+			t.Fatalf("%d rows, want %d", len(sc.Rows), len(metrics.Catalogue))
+		}
+		var fr *metrics.ScorecardRow
+		for i := range sc.Rows {
+			if sc.Rows[i].Key == "first_response" {
+				fr = &sc.Rows[i]
+			}
+		}
+		// 3/4 = 0.75 against 0.9 (warning 0.7): warning; the stage of 9
+		// November is not yet in force. Benchmark gap 0.75 − 0.85.
+		if fr == nil || *fr.Value != 0.75 || *fr.Target != 0.9 || fr.Status != metrics.StatusWarning || fr.OwnerName != "Agent A" {
+			t.Fatalf("first_response row = %+v", fr)
+		}
+		if math.Abs(*fr.BenchmarkGap+0.1) > 1e-9 || len(fr.Trend) != 9 || fr.Trend[8].Week != "2026-W45" {
+			t.Fatalf("benchmark gap %v, trend %+v", fr.BenchmarkGap, fr.Trend)
+		}
+		if sc.Rows[0].Status != metrics.StatusWarning {
+			t.Fatalf("worst first: the first row is %s (%s)", sc.Rows[0].Key, sc.Rows[0].Status)
+		}
+		next, err := w.svc.BuildScorecard(ctx, "2026-W46", time.UTC)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range next.Rows {
+			if r.Key == "first_response" {
+				// 1/1 against the stage target 0.95: met; up from 0.75.
+				if *r.Target != 0.95 || r.Status != metrics.StatusMet || math.Abs(*r.Movement-(1-0.75)/0.75) > 1e-9 {
+					t.Fatalf("week 46 first_response = %+v", r)
+				}
+			}
+		}
+		var html, csvOut strings.Builder
+		if err := sc.WriteHTML(&html); err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"Weekly scorecard — 2026-W45", "<svg", "75.0%", "industry survey", `class="status warning"`} {
+			if !strings.Contains(html.String(), want) {
+				t.Fatalf("HTML lacks %q", want)
+			}
+		}
+		if strings.Contains(html.String(), "<script") || strings.Contains(html.String(), "http://") {
+			t.Fatal("the HTML report is not self-contained")
+		}
+		if err := sc.WriteCSV(&csvOut); err != nil {
+			t.Fatal(err)
+		}
+		if lines := strings.Count(csvOut.String(), "\n"); lines != len(metrics.Catalogue)+1 {
+			t.Fatalf("CSV has %d lines", lines)
+		}
+	})
 }

@@ -75,18 +75,30 @@ func ratio(empty string) valueFunc {
 }
 
 type metricImpl struct {
-	compute computeFunc
+	compute batchFunc
 	value   valueFunc
 }
 
 func (s *Service) impl(key string) (metricImpl, bool) {
 	m := map[string]metricImpl{
-		"fcr":                  {computeFCR, ratio("no case was resolved in the period")},
-		"callback_punctuality": {computeCallbacks, ratio("no callback window ended in the period")},
-		"backlog_age":          {computeBacklog, ratio("no case was open at the end of the period")},
-		"first_response":       {computeFirstResponse, ratio("no first-response clock was decided in the period")},
-		"resolution":           {computeResolution, ratio("no resolution clock was decided in the period")},
-		"handoff_on_time":      {computeHandoffs, ratio("no handoff was due in the period")},
+		"fcr":                    {computeFCR, ratio("no case was resolved in the period")},
+		"callback_punctuality":   {computeCallbacks, ratio("no callback window ended in the period")},
+		"backlog_age":            {computeBacklog, ratio("no case was open at the end of the period")},
+		"first_response":         {computeFirstResponse, ratio("no first-response clock was decided in the period")},
+		"resolution":             {computeResolution, ratio("no resolution clock was decided in the period")},
+		"handoff_on_time":        {computeHandoffs, ratio("no handoff was due in the period")},
+		"accuracy":               {perPeriod(computeQA(false)), ratio("no QA evaluation of accuracy in the period")},
+		"treatment":              {perPeriod(computeQA(true)), ratio("no QA evaluation of treatment in the period")},
+		"csat":                   {computeSurvey("csat"), ratio("no CSAT answer in the period")},
+		"nps":                    {computeSurvey("nps"), npsValue},
+		"praise_complaint_ratio": {computeFeedback("praise_complaint_ratio"), ratio("no complaint was captured in the period: the ratio is undefined")},
+		"ideas_implemented":      {computeFeedback("ideas_implemented"), countValue},
+		"aht":                    {perPeriod(computeContactCenter("aht")), ratio("no contact was handled in the period")},
+		"abandon_rate":           {perPeriod(computeContactCenter("abandon_rate")), ratio("no contact was offered in the period (short abandons left out)")},
+		"service_level":          {perPeriod(computeContactCenter("service_level")), ratio("no contact was offered in the period (short abandons left out)")},
+		"asa":                    {perPeriod(computeContactCenter("asa")), ratio("no contact was answered in the period")},
+		"availability":           {perPeriod(computeContactCenter("availability")), ratio("no agent was logged in during the period")},
+		"occupancy":              {perPeriod(computeContactCenter("occupancy")), ratio("no agent was available during the period")},
 	}
 	i, ok := m[key]
 	return i, ok
@@ -114,11 +126,12 @@ func (s *Service) Compute(ctx context.Context, key string, q Query) (Result, err
 	if err != nil {
 		return Result{}, err
 	}
-	for _, p := range periods {
-		cs, err := impl.compute(ctx, s, p, q.By)
-		if err != nil {
-			return Result{}, fmt.Errorf("metric %s: %w", key, err)
-		}
+	all, err := impl.compute(ctx, s, periods, q.By)
+	if err != nil {
+		return Result{}, fmt.Errorf("metric %s: %w", key, err)
+	}
+	for i, p := range periods {
+		cs := all[i]
 		if q.By == "" && len(cs) == 0 {
 			cs = []counts{{}}
 		}
@@ -148,6 +161,8 @@ func (s *Service) cutNames(ctx context.Context, by string) (map[string]string, e
 		q = `SELECT id, name FROM users`
 	case ByDepartment:
 		q = `SELECT id, name FROM departments`
+	case ByQueue:
+		q = `SELECT id, name FROM cc_queues`
 	default:
 		return map[string]string{}, nil
 	}
@@ -163,24 +178,6 @@ func (s *Service) cutNames(ctx context.Context, by string) (map[string]string, e
 			return nil, fmt.Errorf("names of %s: %w", by, err)
 		}
 		out[id] = name
-	}
-	return out, rows.Err()
-}
-
-// scanCounts reads rows of (cut, num, den).
-func scanCounts(ctx context.Context, q store.Queryer, query string, args ...any) ([]counts, error) {
-	rows, err := q.QueryContext(ctx, query, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []counts
-	for rows.Next() {
-		var c counts
-		if err := rows.Scan(&c.cut, &c.num, &c.den); err != nil {
-			return nil, err
-		}
-		out = append(out, c)
 	}
 	return out, rows.Err()
 }

@@ -58,8 +58,7 @@ CREATE TABLE org_settings (
     value TEXT NOT NULL
 );
 
--- The reads of the case metrics.
-CREATE INDEX cases_resolved_at ON cases(resolved_at) WHERE resolved_at IS NOT NULL;
+-- The reads of the case metrics (cases(resolved_at) is indexed by 00004).
 CREATE INDEX cases_created_at ON cases(created_at);
 CREATE INDEX cases_customer_category ON cases(customer_id, category, created_at);
 CREATE INDEX cases_first_response_due ON cases(first_response_due_at) WHERE first_response_due_at IS NOT NULL;
@@ -74,7 +73,6 @@ DROP INDEX cases_resolution_due;
 DROP INDEX cases_first_response_due;
 DROP INDEX cases_customer_category;
 DROP INDEX cases_created_at;
-DROP INDEX cases_resolved_at;
 DROP TABLE org_settings;
 DROP TABLE manual_metric_values;
 DROP TABLE manual_metrics;
