@@ -25,6 +25,7 @@ import (
 
 	"anchor"
 	"anchor/internal/feedback/analysis"
+	"anchor/internal/notify"
 	"anchor/internal/store"
 )
 
@@ -272,6 +273,11 @@ func (s *Service) Create(ctx context.Context, actor anchor.Actor, n NewItem) (It
 		if err := appendEvent(ctx, tx, id, EventCreated, actor.UserID, now, map[string]any{
 			"type": n.Type, "customer_id": n.CustomerID, "case_id": n.CaseID, "department_id": n.DepartmentID, "product_area": n.ProductArea,
 		}); err != nil {
+			return err
+		}
+		if err := (&notify.Service{DB: s.DB}).Notify(ctx, tx, notify.Event{Kind: "feedback.created", CaseID: n.CaseID, SubjectType: "feedback_item",
+			SubjectID: id, Message: fmt.Sprintf("%s captured about customer %s", n.Type, n.CustomerID),
+			Data: map[string]any{"type": n.Type, "customer_id": n.CustomerID, "department_id": n.DepartmentID, "product_area": n.ProductArea, "text": n.Text}}); err != nil {
 			return err
 		}
 		out, err = s.get(ctx, tx, id)

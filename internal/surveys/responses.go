@@ -12,6 +12,7 @@ import (
 
 	"anchor"
 	"anchor/internal/cases"
+	"anchor/internal/notify"
 	"anchor/internal/store"
 )
 
@@ -189,7 +190,7 @@ func (s *Service) sentiment(a Answer) *float64 {
 	return &c
 }
 
-func insertResponse(ctx context.Context, tx *sql.Tx, r Response) error {
+func (s *Service) insertResponse(ctx context.Context, tx *sql.Tx, r Response) error {
 	var score sql.NullInt64
 	if r.Score != nil {
 		score = sql.NullInt64{Int64: int64(*r.Score), Valid: true}
@@ -202,7 +203,12 @@ func insertResponse(ctx context.Context, tx *sql.Tx, r Response) error {
 		nullFloat(r.Sentiment), store.NullString(r.RecordedBy), store.Millis(r.AnsweredAt), store.Millis(r.CreatedAt)); err != nil {
 		return fmt.Errorf("insert survey answer: %w", err)
 	}
-	return nil
+	// Integrators hear of every answer through the webhooks, queued in the
+	// same transaction so that none is announced without being kept.
+	return (&notify.Service{DB: s.DB}).Notify(ctx, tx, notify.Event{Kind: "survey.answered", CaseID: r.CaseID, SubjectType: "survey_response",
+		SubjectID: r.ID, Message: fmt.Sprintf("%s answer from customer %s", r.Kind, r.CustomerID),
+		Data: map[string]any{"kind": r.Kind, "score": r.Score, "comment": r.Comment, "customer_id": r.CustomerID, "segment_id": r.SegmentID,
+			"source": r.Source, "answered_at": r.AnsweredAt}})
 }
 
 // Record stores a raw answer from the API. The active program of the
@@ -245,7 +251,7 @@ func (s *Service) Record(ctx context.Context, actor anchor.Actor, n NewResponse)
 		if prog != nil {
 			out.ProgramID = prog.ID
 		}
-		return insertResponse(ctx, tx, out)
+		return s.insertResponse(ctx, tx, out)
 	})
 	if err != nil {
 		return Response{}, err
@@ -382,7 +388,7 @@ func (s *Service) Submit(ctx context.Context, token string, a Answer) (Response,
 			CustomerID: sub.customer, SegmentID: sub.segment, OwnerID: sub.owner, CaseID: sub.caseID, AgentID: sub.agent,
 			Channel: sub.channel, Category: sub.category, InvitationID: in.InvitationID, ProgramID: programID, Source: "survey",
 			Sentiment: sentiment, AnsweredAt: now.Truncate(time.Millisecond), CreatedAt: now.Truncate(time.Millisecond)}
-		return insertResponse(ctx, tx, out)
+		return s.insertResponse(ctx, tx, out)
 	})
 	if err != nil {
 		return Response{}, err
