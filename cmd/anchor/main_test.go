@@ -119,14 +119,14 @@ func TestCommands(t *testing.T) {
 func TestDemo(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "demo.db")
 	e, out, _ := testEnv("", nil)
-	if err := run(context.Background(), e, []string{"demo", "--db", dsn}); err != nil {
+	if err := run(context.Background(), e, []string{"demo", "--small", "--db", dsn}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "60 customers, 240 cases") || !strings.Contains(out.String(), "anc_") {
+	if !strings.Contains(out.String(), "60 customers, 240 cases, 0 calls") || !strings.Contains(out.String(), "anc_") {
 		t.Fatalf("demo output: %s", out.String())
 	}
 	e, out, _ = testEnv("", nil)
-	if err := run(context.Background(), e, []string{"demo", "--db", dsn}); err != nil {
+	if err := run(context.Background(), e, []string{"demo", "--small", "--db", dsn}); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.Contains(out.String(), "not loaded") {
@@ -149,7 +149,7 @@ func TestServiceMatrixCommand(t *testing.T) {
 	dsn := filepath.Join(dir, "anchor.db")
 	ctx := context.Background()
 	e, _, _ := testEnv("", nil)
-	if err := run(ctx, e, []string{"demo", "--db", dsn}); err != nil {
+	if err := run(ctx, e, []string{"demo", "--small", "--db", dsn}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "matrix.yaml")
@@ -209,7 +209,7 @@ func TestReportScorecard(t *testing.T) {
 	dsn := filepath.Join(dir, "anchor.db")
 	ctx := context.Background()
 	e, _, _ := testEnv("", nil)
-	if err := run(ctx, e, []string{"demo", "--db", dsn}); err != nil {
+	if err := run(ctx, e, []string{"demo", "--small", "--db", dsn}); err != nil {
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "scorecard.html")

@@ -33,7 +33,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	if *withDemo {
-		if err := loadDemo(ctx, e, db); err != nil {
+		if err := loadDemo(ctx, e, db, demo.Full); err != nil {
 			return err
 		}
 	}
@@ -124,6 +124,7 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return runDemoContactCenter(ctx, e, args[1:])
 	}
 	fs, dsn := flags(e, "demo")
+	small := fs.Bool("small", false, "a small demo (60 customers, 240 cases, no contact center), quick to load")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -132,11 +133,15 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	return loadDemo(ctx, e, db)
+	size := demo.Full
+	if *small {
+		size = demo.Small
+	}
+	return loadDemo(ctx, e, db, size)
 }
 
-func loadDemo(ctx context.Context, e *env, db *store.DB) error {
-	res, err := demo.Load(ctx, db)
+func loadDemo(ctx context.Context, e *env, db *store.DB, size demo.Options) error {
+	res, err := demo.Load(ctx, db, size)
 	if errors.Is(err, demo.ErrNotEmpty) {
 		fmt.Fprintln(e.stdout, "The database already has users: demo data not loaded.")
 		return nil
@@ -144,7 +149,7 @@ func loadDemo(ctx context.Context, e *env, db *store.DB) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "Demo data loaded: %d customers, %d cases.\n", res.Customers, res.Cases)
+	fmt.Fprintf(e.stdout, "Demo data loaded: %d customers, %d cases, %d calls.\n", res.Customers, res.Cases, res.Calls)
 	fmt.Fprintf(e.stdout, "Sign in as %s with password %s\n", res.AdminEmail, res.AdminPassword)
 	fmt.Fprintf(e.stdout, "API token (admin): %s\n", res.AdminToken)
 	fmt.Fprintf(e.stdout, "  try: curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/v1/cases?status=active\n", res.AdminToken)

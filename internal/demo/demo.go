@@ -71,15 +71,34 @@ var ErrNotEmpty = errors.New("database is not empty")
 type Result struct {
 	Customers     int
 	Cases         int
+	Calls         int64
 	AdminEmail    string
 	AdminPassword string
 	AdminToken    string
 }
 
+// Options size the demo company.
+type Options struct {
+	Customers int
+	Cases     int
+	// Days of history the cases and the contact center span.
+	Days int
+	// ContactCenter adds queue_log history of two queues and twelve agents.
+	ContactCenter bool
+}
+
+// Full is the demo `anchor serve --demo` loads: a few thousand customers
+// and cases over 90 days, with contact-center history, survey answers,
+// feedback, QA evaluations and metric targets, so that every screen lives.
+var Full = Options{Customers: 2000, Cases: 3000, Days: 90, ContactCenter: true}
+
+// Small is a quick demo for tests.
+var Small = Options{Customers: 60, Cases: 240, Days: 30}
+
 // Load fills an empty database. History is written with the clock set back
-// over the last 30 days, so that cases have believable ages; the clock is
+// over the last Days days, so that cases have believable ages; the clock is
 // restored before Load returns.
-func Load(ctx context.Context, db *store.DB) (Result, error) {
+func Load(ctx context.Context, db *store.DB, opt Options) (Result, error) {
 	var n int
 	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
 		return Result{}, fmt.Errorf("demo: %w", err)
@@ -90,7 +109,8 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 	realNow := db.Now
 	defer func() { db.Now = realNow }()
 	end := realNow()
-	t := end.Add(-30 * 24 * time.Hour)
+	span := time.Duration(opt.Days) * 24 * time.Hour
+	t := end.Add(-span)
 	db.Now = func() time.Time { return t }
 	rng := rand.New(rand.NewPCG(20261126, 1))
 
@@ -119,7 +139,8 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 		sups = append(sups, u)
 	}
 	var agents []users.User
-	for i, name := range []string{"Ana Alves", "Ben Brooks", "Chen Li", "Dara Okafor", "Eli Novak", "Fatima Zahra"} {
+	for i, name := range []string{"Ana Alves", "Ben Brooks", "Chen Li", "Dara Okafor", "Eli Novak", "Fatima Zahra",
+		"Gus Green", "Hana Sato", "Ivan Petrov", "Jade Moreau", "Kofi Mensah", "Lena Vogel"} {
 		u, err := us.Create(ctx, users.NewUser{Email: fmt.Sprintf("agent%d@anchor.demo", i+1), Name: name, Role: users.RoleAgent, SupervisorID: sups[i%2].ID})
 		if err != nil {
 			return Result{}, fmt.Errorf("demo agent: %w", err)
@@ -168,8 +189,15 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 	names := []string{"Acme", "Globex", "Initech", "Umbrella", "Hooli", "Stark", "Wayne", "Wonka", "Tyrell", "Cyberdyne",
 		"Soylent", "Gringotts", "Oceanic", "Vandelay", "Pied Piper", "Monarch", "Aperture", "Duff", "Nakatomi", "Oscorp"}
 	var custs []customers.Customer
-	for i := 0; i < 60; i++ {
-		seg := segs[min(i/10, 2)]
+	for i := 0; i < opt.Customers; i++ {
+		// A sixth enterprise, a third business, the rest retail.
+		seg := segs[2]
+		switch {
+		case i%6 == 0:
+			seg = segs[0]
+		case i%3 == 0:
+			seg = segs[1]
+		}
 		name := fmt.Sprintf("%s %s", names[i%len(names)], []string{"Ltd", "GmbH", "S.A.", "Inc"}[i/len(names)%4])
 		if seg.Name == "retail" {
 			name = fmt.Sprintf("%s household %d", names[i%len(names)], i)
@@ -192,8 +220,9 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 	}
 	channels := []string{"phone", "phone", "email", "email", "web", "chat", "visit", "social"}
 	priorities := []string{"low", "normal", "normal", "normal", "high", "urgent"}
-	for i := 0; i < 240; i++ {
-		t = end.Add(-30*24*time.Hour + time.Duration(i)*3*time.Hour + time.Duration(rng.IntN(3600))*time.Second)
+	step := span / time.Duration(opt.Cases+1)
+	for i := 0; i < opt.Cases; i++ {
+		t = end.Add(-span + time.Duration(i)*step + time.Duration(rng.IntN(3600))*time.Second)
 		cust := custs[rng.IntN(len(custs))]
 		sub := subjects[rng.IntN(len(subjects))]
 		ch := channels[rng.IntN(len(channels))]
@@ -254,7 +283,7 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 				}
 			}
 		}
-		if age < 3*24*time.Hour || rng.IntN(6) == 0 {
+		if age < 3*24*time.Hour || rng.IntN(20) == 0 {
 			continue // still being worked
 		}
 		if !advance(time.Duration(1+rng.IntN(48)) * time.Hour) {
@@ -273,6 +302,21 @@ func Load(ctx context.Context, db *store.DB) (Result, error) {
 			if _, err = ks.Update(ctx, owner.Actor(), c.ID, cases.Update{Status: &closed, Version: c.Version}); err != nil {
 				return Result{}, fmt.Errorf("demo case: %w", err)
 			}
+		}
+	}
+	w := world{db: db, rng: rng, end: end, span: span, admin: admin, sups: sups, agents: agents, depts: depts, custs: custs}
+	if err := w.voice(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := w.qa(ctx); err != nil {
+		return Result{}, err
+	}
+	if err := w.targets(ctx); err != nil {
+		return Result{}, err
+	}
+	if opt.ContactCenter {
+		if res.Calls, err = w.contactCenter(ctx); err != nil {
+			return Result{}, err
 		}
 	}
 	return res, nil
