@@ -7,11 +7,14 @@ import (
 	"time"
 
 	"anchor/internal/httpapi"
+	"anchor/internal/metrics"
 )
 
 // startJobs runs the server's background work every interval until ctx
-// ends: the service-level escalation scan and the webhook deliveries. The
-// work is claimed in the database, so any number of servers may run it.
+// ends: the service-level escalation scan, the daily metric rollups and
+// the webhook deliveries. The work is claimed in the database (or, for the
+// rollups, written only if nothing changed meanwhile), so any number of
+// servers may run it.
 // The returned function waits for the loop to finish.
 func startJobs(ctx context.Context, api *httpapi.Server, logger *slog.Logger, interval time.Duration) (wait func()) {
 	var wg sync.WaitGroup
@@ -39,6 +42,13 @@ func runJobs(ctx context.Context, api *httpapi.Server, logger *slog.Logger) {
 		logger.Error("escalation", "error", err)
 	case esc.AtRisk+esc.Breached > 0:
 		logger.Info("escalation", "checked", esc.Checked, "at_risk", esc.AtRisk, "breached", esc.Breached)
+	}
+	days, err := (&metrics.Service{DB: api.DB}).RollupDays(ctx, 31)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		logger.Error("metric rollups", "error", err)
+	case days > 0:
+		logger.Info("metric days rolled up", "days", days)
 	}
 	n, err := api.Notify.Deliver(ctx, 100)
 	switch {

@@ -235,6 +235,9 @@ func (s *Service) UpdateCallback(ctx context.Context, actor anchor.Actor, id str
 		if err := appendEvent(ctx, tx, c.CaseID, typ, actor.UserID, now, data); err != nil {
 			return err
 		}
+		if err := markCase(ctx, tx, c.CaseID, now); err != nil {
+			return err
+		}
 		out, err = s.callback(ctx, tx, id)
 		return err
 	})

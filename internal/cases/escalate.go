@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"anchor/internal/metrics"
 	"anchor/internal/notify"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
@@ -211,6 +212,9 @@ func (s *Service) escalateCase(ctx context.Context, tx *sql.Tx, id string, now t
 	if err := s.act(ctx, tx, "case", id, id, to, []clockChange{{"first_response", clocks.FirstResponse}, {"next_update", clocks.NextUpdate},
 		{"resolution", clocks.Resolution}}, done, now, esc); err != nil {
 		return err
+	}
+	if err := metrics.MarkChanged(ctx, tx, store.Time(f.created), now); err != nil {
+		return err // a calendar edited since may have moved the due times
 	}
 	if err := storeClocks(ctx, tx, id, clocks, now); err != nil {
 		return err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/metrics"
 	"anchor/internal/store"
 )
 
@@ -112,6 +113,15 @@ func (s *Service) Events(ctx context.Context, caseID string) ([]Event, error) {
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// markCase tells the metric rollups that a case's days may have moved.
+func markCase(ctx context.Context, tx *sql.Tx, caseID string, now time.Time) error {
+	var created int64
+	if err := tx.QueryRowContext(ctx, `SELECT created_at FROM cases WHERE id = $1`, caseID).Scan(&created); err != nil {
+		return fmt.Errorf("case %s: %w", caseID, err)
+	}
+	return metrics.MarkChanged(ctx, tx, store.Time(created), now)
 }
 
 // markResponded records a response to the customer: the first one once,

@@ -309,6 +309,9 @@ func (s *Service) UpdateHandoff(ctx context.Context, actor anchor.Actor, id stri
 		if out, err = s.handoff(ctx, tx, id); err != nil {
 			return err
 		}
+		if err := markCase(ctx, tx, h.CaseID, now); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `UPDATE handoffs SET sla_check_at = $2 WHERE id = $1`, id, store.NullMillis(out.nextCheck(now))); err != nil {
 			return fmt.Errorf("update handoff %s: %w", id, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"anchor/internal/metrics"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 )
@@ -86,6 +87,11 @@ func (f slaFacts) caseFacts() servicelevel.CaseFacts {
 func (s *Service) refreshSLA(ctx context.Context, tx *sql.Tx, id string, now time.Time, reclassify bool) error {
 	f, err := readSLAFacts(ctx, tx, id)
 	if err != nil {
+		return err
+	}
+	// Every change of a case goes through here: tell the metric rollups
+	// that the days of this case may have moved.
+	if err := metrics.MarkChanged(ctx, tx, store.Time(f.created), now); err != nil {
 		return err
 	}
 	if reclassify || f.slaSegment != f.customerSegment {
@@ -182,6 +188,17 @@ func worst(states ...string) string {
 // after it moved to another segment; it runs in the customer update's
 // transaction (customers.Service.OnSegmentChange).
 func (s *Service) CustomerSegmentChanged(ctx context.Context, tx *sql.Tx, customerID string) error {
+	// Every case of the customer is cut by its new segment, resolved ones
+	// too: their metric days may all have moved.
+	var first sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT MIN(created_at) FROM cases WHERE customer_id = $1`, customerID).Scan(&first); err != nil {
+		return fmt.Errorf("cases of %s: %w", customerID, err)
+	}
+	if first.Valid {
+		if err := metrics.MarkChanged(ctx, tx, store.Time(first.Int64), s.DB.Now()); err != nil {
+			return err
+		}
+	}
 	rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE customer_id = $1 AND status IN ('new', 'open', 'pending_customer', 'pending_internal')`, customerID)
 	if err != nil {
 		return fmt.Errorf("open cases of %s: %w", customerID, err)

@@ -121,12 +121,25 @@ func (s *Service) Compute(ctx context.Context, key string, q Query) (Result, err
 		return Result{}, err
 	}
 	impl, _ := s.impl(key)
+	useDays := false
+	if dayBacked[key] {
+		org, err := s.OrgLocation(ctx)
+		if err != nil {
+			return Result{}, err
+		}
+		useDays = org.String() == q.Location.String()
+	}
 	res := Result{Metric: def, From: q.From.UTC(), To: q.To.UTC(), By: q.By, Interval: q.Interval, Points: []Point{}}
 	names, err := s.cutNames(ctx, q.By)
 	if err != nil {
 		return Result{}, err
 	}
-	all, err := impl.compute(ctx, s, periods, q.By)
+	var all map[int][]counts
+	if useDays {
+		all, err = s.computeWithDays(ctx, key, impl, periods, q.By, q.Location)
+	} else {
+		all, err = impl.compute(ctx, s, periods, q.By)
+	}
 	if err != nil {
 		return Result{}, fmt.Errorf("metric %s: %w", key, err)
 	}

@@ -309,6 +309,8 @@ func (s *Service) SetOrgLocation(ctx context.Context, name string) error {
 	if _, err := time.LoadLocation(name); err != nil || name == "" || name == "Local" {
 		return anchor.Invalid("timezone", "must be an IANA time zone such as Europe/London")
 	}
+	// Daily rollups are cut in the zone they were computed in (and carry
+	// it): a new zone simply makes them unservable until rolled up again.
 	_, err := s.DB.Write.ExecContext(ctx, `INSERT INTO org_settings (key, value) VALUES ('timezone', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, name)
 	if err != nil {
 		return fmt.Errorf("set time zone: %w", err)

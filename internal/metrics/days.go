@@ -1,0 +1,367 @@
+package metrics
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"anchor/internal/store"
+)
+
+// Horizon is how recent a day may be and still be served from the daily
+// rollups: younger days are always computed live, because they still move
+// (first-contact resolution looks seven days ahead, clocks fall due).
+const Horizon = 8 * 24 * time.Hour
+
+const dayMS = int64(24 * time.Hour / time.Millisecond)
+
+// dayBacked are the metrics kept in daily rollups: the case metrics, whose
+// live queries read every case of the period. Backlog age is a snapshot at
+// the end of each day rather than a sum.
+var dayBacked = map[string]bool{"fcr": true, "callback_punctuality": true, "first_response": true, "resolution": true,
+	"handoff_on_time": true, "backlog_age": true}
+
+// MarkChanged records that what the case metrics are computed from changed
+// somewhere in [from, now): a case was updated, so any of its instants
+// (created at from, at the earliest) may have moved. Only UTC days older
+// than the horizon are marked, as only they can have been rolled up; a
+// change to a young case costs nothing.
+func MarkChanged(ctx context.Context, q store.Queryer, from, now time.Time) error {
+	first := floorDay(store.Millis(from))
+	last := floorDay(store.Millis(now.Add(-Horizon)))
+	if first > last {
+		return nil
+	}
+	var sb strings.Builder
+	sb.WriteString(`INSERT INTO metric_hour_marks (hour, marks) VALUES `)
+	var args []any
+	for d := first; d <= last; d += dayMS {
+		if len(args) > 0 {
+			sb.WriteString(", ")
+		}
+		args = append(args, d)
+		fmt.Fprintf(&sb, "($%d, 1)", len(args))
+	}
+	sb.WriteString(` ON CONFLICT (hour) DO UPDATE SET marks = metric_hour_marks.marks + 1`)
+	if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+		return fmt.Errorf("mark metric days: %w", err)
+	}
+	return nil
+}
+
+func floorDay(ms int64) int64 {
+	d := ms / dayMS * dayMS
+	if ms < 0 && ms%dayMS != 0 {
+		d -= dayMS
+	}
+	return d
+}
+
+// localDay is one local day of the organisation: its name and instants.
+type localDay struct {
+	name       string
+	start, end time.Time
+}
+
+// days lists the local days that lie wholly in [from, to).
+func days(from, to time.Time, loc *time.Location) []localDay {
+	var out []localDay
+	t := from.In(loc)
+	d := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)
+	if d.Before(from) {
+		d = time.Date(t.Year(), t.Month(), t.Day()+1, 0, 0, 0, 0, loc)
+	}
+	for {
+		next := time.Date(d.Year(), d.Month(), d.Day()+1, 0, 0, 0, 0, loc)
+		if next.After(to) {
+			return out
+		}
+		out = append(out, localDay{d.Format("2006-01-02"), d, next})
+		d = next
+	}
+}
+
+// marks sums the change marks of the UTC days a local day overlaps.
+func dayMarks(marks map[int64]int64, d localDay) int64 {
+	var n int64
+	for u := floorDay(store.Millis(d.start)); u < store.Millis(d.end); u += dayMS {
+		n += marks[u]
+	}
+	return n
+}
+
+func (s *Service) readMarks(ctx context.Context, q store.Queryer, from, to time.Time) (map[int64]int64, error) {
+	rows, err := q.QueryContext(ctx, `SELECT hour, marks FROM metric_hour_marks WHERE hour >= $1 AND hour < $2`,
+		floorDay(store.Millis(from)), store.Millis(to))
+	if err != nil {
+		return nil, fmt.Errorf("metric marks: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64]int64{}
+	for rows.Next() {
+		var h, n int64
+		if err := rows.Scan(&h, &n); err != nil {
+			return nil, fmt.Errorf("metric marks: %w", err)
+		}
+		out[h] = n
+	}
+	return out, rows.Err()
+}
+
+// servable returns which of the days can be read from the rollups: rolled
+// up in this zone, old enough, and unchanged since.
+func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Location) (map[string]bool, error) {
+	out := map[string]bool{}
+	if len(ds) == 0 {
+		return out, nil
+	}
+	limit := s.DB.Now().Add(-Horizon)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, marks FROM metric_days_done WHERE day >= $1 AND day <= $2 AND timezone = $3`,
+		ds[0].name, ds[len(ds)-1].name, loc.String())
+	if err != nil {
+		return nil, fmt.Errorf("rolled-up days: %w", err)
+	}
+	done := map[string]int64{}
+	for rows.Next() {
+		var d string
+		var n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("rolled-up days: %w", err)
+		}
+		done[d] = n
+	}
+	rows.Close()
+	if len(done) == 0 {
+		return out, rows.Err()
+	}
+	marks, err := s.readMarks(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range ds {
+		if n, ok := done[d.name]; ok && !d.end.After(limit) && n == dayMarks(marks, d) {
+			out[d.name] = true
+		}
+	}
+	return out, nil
+}
+
+// computeWithDays computes a day-backed metric for the periods: the days
+// that can be are read from the rollups, the rest (edges, recent days,
+// days changed since they were rolled up) live, and the two are added.
+func (s *Service) computeWithDays(ctx context.Context, key string, impl metricImpl, periods []Period, by string, loc *time.Location) (map[int][]counts, error) {
+	type span struct {
+		period     int
+		start, end time.Time
+	}
+	var live []span
+	fromRollup := map[int][]string{}
+	var all []localDay
+	perPeriod := make([][]localDay, len(periods))
+	for i, p := range periods {
+		perPeriod[i] = days(p.Start, p.End, loc)
+		all = append(all, perPeriod[i]...)
+	}
+	ok, err := s.servable(ctx, all, loc)
+	if err != nil {
+		return nil, err
+	}
+	for i, p := range periods {
+		if key == "backlog_age" {
+			// A snapshot at the period's end: the rollup of its last day.
+			ds := perPeriod[i]
+			if n := len(ds); n > 0 && ds[n-1].end.Equal(p.End) && ok[ds[n-1].name] {
+				fromRollup[i] = []string{ds[n-1].name}
+			} else {
+				live = append(live, span{i, p.Start, p.End})
+			}
+			continue
+		}
+		cur := p.Start
+		for _, d := range perPeriod[i] {
+			if !ok[d.name] {
+				continue
+			}
+			if d.start.After(cur) {
+				live = append(live, span{i, cur, d.start})
+			}
+			fromRollup[i] = append(fromRollup[i], d.name)
+			cur = d.end
+		}
+		if cur.Before(p.End) {
+			live = append(live, span{i, cur, p.End})
+		}
+	}
+	acc := make([]map[string]*counts, len(periods))
+	for i := range acc {
+		acc[i] = map[string]*counts{}
+	}
+	add := func(i int, c counts) {
+		a := acc[i][c.cut]
+		if a == nil {
+			a = &counts{cut: c.cut}
+			acc[i][c.cut] = a
+		}
+		a.num += c.num
+		a.den += c.den
+		if c.extra != nil {
+			a.extra = c.extra
+		}
+	}
+	for _, sp := range live {
+		cs, err := impl.compute(ctx, s, []Period{{sp.start, sp.end}}, by)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs[0] {
+			add(sp.period, c)
+		}
+	}
+	if len(fromRollup) > 0 {
+		dayPeriod := map[string]int{}
+		for i, ds := range fromRollup {
+			for _, d := range ds {
+				dayPeriod[d] = i
+			}
+		}
+		rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, cut, num, den, extra FROM metric_days WHERE metric = $1 AND dim = $2 AND day >= $3 AND day <= $4`,
+			key, by, all[0].name, all[len(all)-1].name)
+		if err != nil {
+			return nil, fmt.Errorf("metric days: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var d, extra string
+			var c counts
+			if err := rows.Scan(&d, &c.cut, &c.num, &c.den, &extra); err != nil {
+				return nil, fmt.Errorf("metric days: %w", err)
+			}
+			i, ok := dayPeriod[d]
+			if !ok {
+				continue
+			}
+			if extra != "" {
+				json.Unmarshal([]byte(extra), &c.extra) //nolint:errcheck // written below by RollupDays
+			}
+			add(i, c)
+		}
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("metric days: %w", err)
+		}
+	}
+	out := map[int][]counts{}
+	for i, m := range acc {
+		for _, c := range m {
+			out[i] = append(out[i], *c)
+		}
+	}
+	return out, nil
+}
+
+// RollupDays rolls up (or rolls up again) at most limit days that are old
+// enough and not yet rolled up, or changed since, newest first, and says
+// how many it did. A day's rows and its done mark are written in one
+// transaction, and only if no change was marked on the day while it was
+// computed: a concurrent change leaves it for the next run.
+func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
+	loc, err := s.OrgLocation(ctx)
+	if err != nil {
+		return 0, err
+	}
+	var first sql.NullInt64
+	if err := s.DB.Read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM cases`).Scan(&first); err != nil {
+		return 0, fmt.Errorf("rollup days: %w", err)
+	}
+	if !first.Valid {
+		return 0, nil
+	}
+	now := s.DB.Now()
+	from := store.Time(first.Int64)
+	if min := now.AddDate(-3, 0, 0); from.Before(min) {
+		from = min // older history is computed live when asked for
+	}
+	lf := from.In(loc)
+	from = time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc) // the whole first day
+	ds := days(from, now.Add(-Horizon), loc)
+	ok, err := s.servable(ctx, ds, loc)
+	if err != nil {
+		return 0, err
+	}
+	done := 0
+	for i := len(ds) - 1; i >= 0 && done < limit; i-- {
+		if ok[ds[i].name] {
+			continue
+		}
+		if err := s.rollupDay(ctx, ds[i], loc); err != nil {
+			if errors.Is(err, errChanged) {
+				continue
+			}
+			return done, err
+		}
+		done++
+	}
+	return done, nil
+}
+
+var errChanged = errors.New("changed while rolled up")
+
+func (s *Service) rollupDay(ctx context.Context, d localDay, loc *time.Location) error {
+	marks, err := s.readMarks(ctx, s.DB.Read, d.start, d.end)
+	if err != nil {
+		return err
+	}
+	before := dayMarks(marks, d)
+	type row struct {
+		metric, dim string
+		c           counts
+	}
+	var rows []row
+	for key := range dayBacked {
+		def, _ := Lookup(key)
+		impl, _ := s.impl(key)
+		for _, dim := range append([]string{""}, def.Dimensions...) {
+			cs, err := impl.compute(ctx, s, []Period{{d.start, d.end}}, dim)
+			if err != nil {
+				return fmt.Errorf("rollup %s %s: %w", key, d.name, err)
+			}
+			for _, c := range cs[0] {
+				rows = append(rows, row{key, dim, c})
+			}
+		}
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		marks, err := s.readMarks(ctx, tx, d.start, d.end)
+		if err != nil {
+			return err
+		}
+		if dayMarks(marks, d) != before {
+			return errChanged
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_days WHERE day = $1`, d.name); err != nil {
+			return fmt.Errorf("rollup %s: %w", d.name, err)
+		}
+		for _, r := range rows {
+			extra := ""
+			if r.c.extra != nil {
+				b, _ := json.Marshal(r.c.extra)
+				extra = string(b)
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_days (metric, dim, day, cut, num, den, extra) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+				r.metric, r.dim, d.name, r.c.cut, r.c.num, r.c.den, extra); err != nil {
+				return fmt.Errorf("rollup %s: %w", d.name, err)
+			}
+		}
+		_, err = tx.ExecContext(ctx, `INSERT INTO metric_days_done (day, timezone, marks, computed_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (day) DO UPDATE SET timezone = excluded.timezone, marks = excluded.marks, computed_at = excluded.computed_at`,
+			d.name, loc.String(), before, store.Millis(s.DB.Now()))
+		if err != nil {
+			return fmt.Errorf("rollup %s: %w", d.name, err)
+		}
+		return nil
+	})
+}
