@@ -39,6 +39,8 @@ type metricCatalogue struct {
 
 type orgSettings struct {
 	TimeZone string `json:"timezone"`
+	// FCRRepeatDays is the first-contact-resolution repeat window (default 7).
+	FCRRepeatDays int `json:"fcr_repeat_days,omitempty"`
 }
 
 func (s *Server) metricsService() *metrics.Service { return &metrics.Service{DB: s.DB} }
@@ -159,7 +161,11 @@ func (s *Server) getOrg(r *http.Request, u users.User) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return orgSettings{TimeZone: loc.String()}, nil
+	window, err := s.metricsService().FCRWindow(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return orgSettings{TimeZone: loc.String(), FCRRepeatDays: int(window / (24 * time.Hour))}, nil
 }
 
 func (s *Server) putOrg(r *http.Request, u users.User) (any, error) {
@@ -167,8 +173,15 @@ func (s *Server) putOrg(r *http.Request, u users.User) (any, error) {
 	if err := decode(r, &o); err != nil {
 		return nil, err
 	}
-	if err := s.metricsService().SetOrgLocation(r.Context(), o.TimeZone); err != nil {
-		return nil, err
+	if o.TimeZone != "" {
+		if err := s.metricsService().SetOrgLocation(r.Context(), o.TimeZone); err != nil {
+			return nil, err
+		}
 	}
-	return o, nil
+	if o.FCRRepeatDays != 0 {
+		if err := s.metricsService().SetFCRWindow(r.Context(), o.FCRRepeatDays); err != nil {
+			return nil, err
+		}
+	}
+	return s.getOrg(r, u)
 }

@@ -74,7 +74,11 @@ func TestMetricsAPI(t *testing.T) {
 
 		a.wantError(a.call(a.admin, "PUT", "/api/v1/org", map[string]any{"timezone": "Europe/Narnia"}), 400, "invalid", "timezone")
 		a.must(a.call(a.admin, "PUT", "/api/v1/org", map[string]any{"timezone": "Europe/London"}), 200)
-		if o := a.must(a.call(w.agentTok, "GET", "/api/v1/org", nil), 200); o.str("timezone") != "Europe/London" {
+		if o := a.must(a.call(w.agentTok, "GET", "/api/v1/org", nil), 200); o.str("timezone") != "Europe/London" || o.num("fcr_repeat_days") != 7 {
+			t.Fatalf("org = %s", o.raw)
+		}
+		a.wantError(a.call(a.admin, "PUT", "/api/v1/org", map[string]any{"fcr_repeat_days": 400}), 400, "invalid", "fcr_repeat_days")
+		if o := a.must(a.call(a.admin, "PUT", "/api/v1/org", map[string]any{"fcr_repeat_days": 14}), 200); o.num("fcr_repeat_days") != 14 {
 			t.Fatalf("org = %s", o.raw)
 		}
 	})

@@ -28,23 +28,28 @@ func caseDim(by string) string {
 	return "''"
 }
 
-// FCRWindow is how long after a resolution a new case from the same
-// customer in the same category means the first one was not resolved.
-const FCRWindow = 7 * 24 * time.Hour
+// DefaultFCRWindow is how long after a resolution a new case from the same
+// customer in the same category means the first one was not resolved,
+// unless the organisation sets another (SetFCRWindow).
+const DefaultFCRWindow = 7 * 24 * time.Hour
 
 // computeFCR: resolved cases (resolved in the period) that had at most one
 // contact up to their resolution, were never reopened, and were not
 // followed within 7 days by a new case of the same customer and category.
-var computeFCR = bucketed(func(s *Service, by string) bucketQuery {
-	return bucketQuery{At: "c.resolved_at", Args: []any{FCRWindow.Milliseconds()}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
+func computeFCR(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
+	window, err := s.FCRWindow(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return s.runBucketed(ctx, periods, bucketQuery{At: "c.resolved_at", Args: []any{window.Milliseconds()}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
 		SUM(CASE WHEN c.reopen_count = 0
 			AND (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id AND k.started_at <= c.resolved_at) <= 1
 			AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id AND n.category = c.category AND n.id <> c.id
 				AND n.created_at > c.resolved_at AND n.created_at <= c.resolved_at + $1)
 			THEN 1 ELSE 0 END), COUNT(*)
 		FROM cases c JOIN customers cu ON cu.id = c.customer_id
-		WHERE {{range}} GROUP BY 1, 2`}
-})
+		WHERE {{range}} GROUP BY 1, 2`})
+}
 
 // computeCallbacks: callbacks whose window ended in the period (a window
 // ending exactly at the period's end belongs to the next one), made inside

@@ -377,3 +377,19 @@ func TestScorecard(t *testing.T) {
 		}
 	})
 }
+
+// With a one-day repeat window, C4 (two days after C3, same customer and
+// category) no longer makes C3 a repeat: week 1's FCR is 2/3.
+func TestFCRWindowSetting(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := buildCases(t, db)
+		if err := w.svc.SetFCRWindow(ctx, 1); err != nil {
+			t.Fatal(err)
+		}
+		wantRatio(t, point(t, mustCompute(t, w.svc, "fcr", week1), ""), 2, 3)
+		if err := w.svc.SetFCRWindow(ctx, 0); anchor.ErrorCode(err) != anchor.EInvalid {
+			t.Fatalf("a zero window: %v", err)
+		}
+	})
+}

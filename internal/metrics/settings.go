@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -289,6 +290,41 @@ func Status(dir Direction, value, target, warning *float64) string {
 		return StatusWarning
 	}
 	return StatusMissed
+}
+
+// FCRWindow is the organisation's first-contact-resolution repeat window.
+func (s *Service) FCRWindow(ctx context.Context) (time.Duration, error) {
+	var v string
+	err := s.DB.Read.QueryRowContext(ctx, `SELECT value FROM org_settings WHERE key = 'fcr_repeat_days'`).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return DefaultFCRWindow, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("fcr window: %w", err)
+	}
+	days, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("fcr window %q: %w", v, err)
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
+}
+
+// SetFCRWindow sets the repeat window in days (1–90). Every rolled-up day
+// depends on it, so they are all rolled up again.
+func (s *Service) SetFCRWindow(ctx context.Context, days int) error {
+	if days < 1 || days > 90 {
+		return anchor.Invalid("fcr_repeat_days", "must be from 1 to 90")
+	}
+	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO org_settings (key, value) VALUES ('fcr_repeat_days', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+			strconv.Itoa(days)); err != nil {
+			return fmt.Errorf("set fcr window: %w", err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_days_done`); err != nil {
+			return fmt.Errorf("set fcr window: %w", err)
+		}
+		return nil
+	})
 }
 
 // OrgLocation is the time zone periods are cut in (UTC until set).
