@@ -25,6 +25,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	creates := fs.Int("creates", 20_000, "case creations to time")
 	lists := fs.Int("lists", 5_000, "open-case page reads to time")
 	due := fs.Int("escalations", 1_000, "open cases whose SLA state changed, for the escalation scan (0 skips it)")
+	active := fs.Float64("active-share", 0.2, "share of the seeded cases still open")
+	skipMetrics := fs.Bool("skip-metrics", false, "skip the metric measurements")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -54,7 +56,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "engine %s, GOMAXPROCS %d, %s\n", db.Dialect, runtime.GOMAXPROCS(0), runtime.Version())
 	t0 := time.Now()
-	w, err := loadtest.Seed(ctx, db, loadtest.Spec{Cases: *nCases})
+	w, err := loadtest.Seed(ctx, db, loadtest.Spec{Cases: *nCases, ActiveShare: *active})
 	if err != nil {
 		return err
 	}
@@ -95,6 +97,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		}
 		fmt.Fprintf(e.stdout, "escalation scan over %d open cases with clocks: %d due found and processed in %.1f ms\n",
 			open, esc.Checked, float64(time.Since(t0).Microseconds())/1000)
+	}
+	if *skipMetrics {
+		return nil
 	}
 	ms := &metrics.Service{DB: db}
 	week := metrics.WeekOf(db.Now().AddDate(0, 0, -7), time.UTC)
