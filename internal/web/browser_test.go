@@ -239,6 +239,12 @@ func TestBrowserHandoffRoundTrip(t *testing.T) {
 		wantText(t, ctx, "#handoffs", "Completed")
 		screenshot(t, ctx, "case-after")
 
+		// The agent resolves it: first-contact resolution will move.
+		step(t, ctx, "resolve", chromedp.Click(chromedp.CSS("#act-status > summary")),
+			chromedp.SetValue(chromedp.ID("s-status"), "resolved"))
+		submit(t, ctx, "#act-status button[type=submit]")
+		wantText(t, ctx, ".flash", "Case updated.")
+
 		// Nine hours on, the fixture's case has breached its resolution
 		// (8 h): the workspace says so in words, first in the list.
 		clock.Advance(9 * time.Hour)
@@ -257,5 +263,23 @@ func TestBrowserHandoffRoundTrip(t *testing.T) {
 		wantText(t, ctx, ".flash", "Service matrix saved (version 2)")
 		wantText(t, ctx, "main", "Enterprise", "1h30m", "every 7 days", "Finance")
 		screenshot(t, ctx, "matrix")
+
+		// The director opens the scorecard: first-contact resolution has a
+		// value for this week, and behind it is the case just resolved.
+		step(t, ctx, "scorecard", chromedp.Navigate(base+"/scorecard"))
+		wantText(t, ctx, "main h1", "Weekly scorecard", "2026-W10")
+		wantText(t, ctx, "#m-fcr", "First-contact resolution", "100.0%")
+		screenshot(t, ctx, "scorecard")
+		follow(t, ctx, chromedp.CSS("#m-fcr td.value a"))
+		wantText(t, ctx, "main", "Behind First-contact resolution", "Parcel never arrived", "Globex Corporation")
+
+		// The wallboard follows its event stream: the script redraws it
+		// from the first snapshot.
+		step(t, ctx, "wallboard", chromedp.Navigate(base+"/wallboard"))
+		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](`!!document.getElementById("wallboard").dataset.updated`, chromedp.WithPollingTimeout(5*time.Second))); err != nil {
+			t.Errorf("the wallboard was not redrawn from its stream: %v", err)
+		}
+		wantText(t, ctx, "#wb-total", "All queues")
+		screenshot(t, ctx, "wallboard")
 	})
 }

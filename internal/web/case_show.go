@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
 	"anchor/internal/cases"
 	"anchor/internal/customers"
+	"anchor/internal/feedback"
+	"anchor/internal/store"
 	"anchor/internal/users"
 )
 
@@ -27,7 +30,12 @@ type caseData struct {
 	Contacts  []cases.Contact
 	Handoffs  []cases.Handoff
 	Callbacks []cases.Callback
+	Feedback  []feedback.Item
 	Dir       *directory
+	// FeedbackTypes are the kinds of feedback item the capture form offers.
+	FeedbackTypes []string
+	// CanEvaluate is set for those who run QA.
+	CanEvaluate bool
 
 	Channels   []string
 	Priorities []string
@@ -78,6 +86,10 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, u users.User
 	if d.Callbacks, _, err = s.Cases.Callbacks(ctx, cases.CallbackFilter{CaseID: id}); err != nil {
 		return err
 	}
+	if d.Feedback, _, err = s.Feedback.List(ctx, u.Actor(), feedback.Filter{CaseID: id, Page: store.Page{Limit: 50}}); err != nil {
+		return err
+	}
+	d.FeedbackTypes, d.CanEvaluate = feedback.Types, slices.Contains(supervisors, u.Role)
 	now := s.DB.Now().In(s.Location)
 	d.WindowStart = now.Truncate(time.Hour).Add(time.Hour)
 	d.WindowEnd = d.WindowStart.Add(time.Hour)

@@ -6,7 +6,9 @@ import (
 
 	"anchor/internal/cases"
 	"anchor/internal/customers"
+	"anchor/internal/feedback"
 	"anchor/internal/store"
+	"anchor/internal/surveys"
 	"anchor/internal/users"
 )
 
@@ -28,7 +30,13 @@ type customerData struct {
 	Capped           bool
 	Relationship     relationshipView
 	Channels         []string
+	// The customer's voice: survey answers and feedback items, newest
+	// first (the newest voiceShown of each).
+	Responses []surveys.Response
+	Feedback  []feedback.Item
 }
+
+const voiceShown = 20
 
 // performanceLimit bounds the cases the SLA performance is counted over,
 // so that a very large account still renders fast.
@@ -89,6 +97,12 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, u users.
 		return err
 	}
 	d.Channels = relationshipChannels
+	if d.Responses, _, err = s.Surveys.Responses(ctx, surveys.ResponseFilter{CustomerID: c.ID, Page: store.Page{Limit: voiceShown}}); err != nil {
+		return err
+	}
+	if d.Feedback, _, err = s.Feedback.List(ctx, u.Actor(), feedback.Filter{CustomerID: c.ID, Page: store.Page{Limit: voiceShown}}); err != nil {
+		return err
+	}
 	status := http.StatusOK
 	if form != nil {
 		status = formStatus(form)

@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"anchor/internal/cases"
+	"anchor/internal/feedback"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
@@ -27,6 +28,9 @@ type inboxData struct {
 	// state.
 	Breached, AtRisk int
 	Dir              *directory
+	// Feedback are the feedback items sent to the department (open ones;
+	// all with show=all), to acknowledge, answer and close.
+	Feedback []feedback.Item
 }
 
 // showInbox lists the handoffs sent to a department, the open ones by
@@ -34,6 +38,10 @@ type inboxData struct {
 // the earliest due time), with each clock's state. A department member
 // sees only their own department's; supervisors and up may pick any.
 func (s *Server) showInbox(w http.ResponseWriter, r *http.Request, u users.User) error {
+	return s.renderInbox(w, r, u, nil)
+}
+
+func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, u users.User, form *formState) error {
 	ctx := r.Context()
 	q := r.URL.Query()
 	d := inboxData{Department: q.Get("department"), All: q.Get("show") == "all"}
@@ -81,10 +89,17 @@ func (s *Server) showInbox(w http.ResponseWriter, r *http.Request, u users.User)
 	if !d.All {
 		slices.SortStableFunc(d.Items, func(a, b inboxItem) int { return handoffsByUrgency(a.waitingHandoff, b.waitingHandoff) })
 	}
+	if d.Feedback, _, err = s.Feedback.List(ctx, u.Actor(), feedback.Filter{DepartmentID: d.Department, Open: !d.All, Page: store.Page{Limit: 100}}); err != nil {
+		return err
+	}
 	title := "Department inbox"
 	if d.Department != "" {
 		title = d.Dir.DeptName(d.Department) + " inbox"
 	}
-	s.render(w, r, http.StatusOK, "inbox", &view{Title: title, Nav: "inbox", User: u, Data: d})
+	status := http.StatusOK
+	if form != nil {
+		status = formStatus(form)
+	}
+	s.render(w, r, status, "inbox", &view{Title: title, Nav: "inbox", User: u, Form: form, Data: d})
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/metrics"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
@@ -78,7 +79,9 @@ func (s *Server) complete(r *http.Request, v *view) {
 	add(staff, "customers", "Customers", "/customers")
 	add(inboxRoles, "inbox", "Department inbox", "/inbox")
 	add(supervisors, "wallboard", "Wallboard", "/wallboard")
-	add(managers, "scorecard", "Scorecard", "/scorecard")
+	add(supervisors, "scorecard", "Scorecard", "/scorecard")
+	add(staff, "qa", "Quality", "/qa")
+	add(supervisors, "voice", "Voice", "/voice")
 	add(managers, "admin", "Administration", "/admin")
 	add(anyone, "tokens", "API tokens", "/tokens")
 }
@@ -298,6 +301,22 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return m, nil
 		},
+		"pct":   pct,
+		"list2": func(v ...string) []string { return v },
+		"scaled": func(v *float64, percent bool) string {
+			if v != nil && percent {
+				x := math.Round(*v*100*1e6) / 1e6
+				return num(&x)
+			}
+			return num(v)
+		},
+		"msecs":       func(ms int64) int64 { return ms / 1000 },
+		"count":       count,
+		"clocksecs":   clockSecs,
+		"num":         num,
+		"metricvalue": metrics.FormatValue,
+		"sparkline":   metrics.Sparkline,
+		"date":        func(t time.Time) string { return dateOnly(t.In(s.Location)) },
 		"first": func(s string) string {
 			if s == "" {
 				return ""

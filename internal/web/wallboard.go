@@ -16,16 +16,25 @@ type deptLoad struct {
 }
 
 type wallboardData struct {
+	Board       wallboardSnapshot
 	Departments []deptLoad
 	Truncated   bool
 }
 
-// showWallboard is the supervisor's wall screen. Queues and agent states
-// come from the contact-center capability, which is not here yet: the page
-// says so plainly rather than show invented numbers. What exists now, the
-// work open with departments, is shown from the handoffs themselves.
+// showWallboard is the supervisor's wall screen: per queue, who waits now
+// and for how long, today's service level and abandonment, and the agents'
+// states. The page is the snapshot at the time it was served, so it works
+// without JavaScript (a meta refresh then reloads it); with JavaScript,
+// app.js follows /wallboard/stream and redraws it from each snapshot.
+// Below it, the work open with departments, from the handoffs.
 func (s *Server) showWallboard(w http.ResponseWriter, r *http.Request, u users.User) error {
 	ctx := r.Context()
+	// While boards are open the page takes their snapshot: a page view
+	// costs no more than a tick does.
+	board, _, err := s.wallboard.refresh(ctx, s.WallboardEvery)
+	if err != nil {
+		return err
+	}
 	dir, err := s.directory(ctx)
 	if err != nil {
 		return err
@@ -46,7 +55,7 @@ func (s *Server) showWallboard(w http.ResponseWriter, r *http.Request, u users.U
 			l.Late++
 		}
 	}
-	d := wallboardData{Truncated: next != ""}
+	d := wallboardData{Board: board, Truncated: next != ""}
 	for _, l := range load {
 		d.Departments = append(d.Departments, *l)
 	}

@@ -32,11 +32,16 @@ import (
 
 	"anchor"
 	"anchor/internal/cases"
+	"anchor/internal/contactcenter"
 	"anchor/internal/customers"
 	"anchor/internal/departments"
+	"anchor/internal/feedback"
+	"anchor/internal/metrics"
 	"anchor/internal/notify"
+	"anchor/internal/qa"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
+	"anchor/internal/surveys"
 	"anchor/internal/users"
 )
 
@@ -63,6 +68,19 @@ type Server struct {
 	Location *time.Location
 	// Lockout is the sign-in backoff policy.
 	Lockout Lockout
+	// The capabilities the later screens show: the contact center (the
+	// wallboard, queues and aliases), metrics (the scorecard), QA, and
+	// the customer's voice (surveys and feedback items).
+	Contact  *contactcenter.Service
+	Metrics  *metrics.Service
+	QA       *qa.Service
+	Surveys  *surveys.Service
+	Feedback *feedback.Service
+	// WallboardEvery is how often the wallboard's snapshot is rebuilt
+	// while someone watches it.
+	WallboardEvery time.Duration
+
+	wallboard *wallboardHub
 
 	pages  map[string]*template.Template
 	static http.Handler
@@ -91,7 +109,15 @@ func New(db *store.DB, logger *slog.Logger) *Server {
 		Notify:      notifier,
 		Location:    time.Local,
 		Lockout:     DefaultLockout,
+
+		Contact:        &contactcenter.Service{DB: db},
+		Metrics:        &metrics.Service{DB: db},
+		QA:             &qa.Service{DB: db},
+		Surveys:        surveys.New(db, logger),
+		Feedback:       feedback.New(db),
+		WallboardEvery: 3 * time.Second,
 	}
+	s.wallboard = newWallboardHub(s)
 	s.Sessions = newSessionManager(db, logger)
 	pages, err := parseTemplates(s.funcs())
 	if err != nil {
@@ -149,13 +175,30 @@ func (s *Server) Handler() http.Handler {
 	route("POST /cases/{id}/handoffs", staff, s.sendHandoff)
 	route("POST /cases/{id}/callbacks", staff, s.promiseCallback)
 	route("POST /callbacks/{id}", staff, s.updateCallback)
+	route("POST /cases/{id}/feedback", staff, s.captureFeedback)
 
 	route("GET /inbox", inboxRoles, s.showInbox)
 	route("GET /handoffs/{id}", anyone, s.showHandoff)
 	route("POST /handoffs/{id}", anyone, s.updateHandoff)
+	route("POST /feedback/{id}", inboxRoles, s.updateFeedback)
 
 	route("GET /wallboard", supervisors, s.showWallboard)
-	route("GET /scorecard", managers, s.showScorecard)
+	route("GET /wallboard/stream", supervisors, s.streamWallboard)
+	route("GET /voice", supervisors, s.showVoice)
+	route("GET /scorecard", supervisors, s.showScorecard)
+	route("GET /scorecard/{key}", supervisors, s.showMetric)
+	route("GET /scorecard/{key}/items", supervisors, s.showMetricItems)
+
+	route("GET /qa", staff, s.showQA)
+	route("POST /qa/samples", supervisors, s.drawSample)
+	route("GET /qa/forms", supervisors, s.showQAForms)
+	route("POST /qa/forms", supervisors, s.createQAForm)
+	route("GET /qa/forms/{id}", supervisors, s.showQAForm)
+	route("POST /qa/forms/{id}", supervisors, s.updateQAForm)
+	route("GET /qa/evaluate", supervisors, s.showEvaluate)
+	route("POST /qa/evaluations", supervisors, s.createEvaluation)
+	route("GET /qa/evaluations/{id}", staff, s.showEvaluation)
+	route("POST /qa/evaluations/{id}", staff, s.answerEvaluation)
 
 	route("GET /admin", managers, s.showAdmin)
 	route("GET /admin/users", admins, s.showUsers)
@@ -171,6 +214,19 @@ func (s *Server) Handler() http.Handler {
 	route("GET /admin/service-matrix", managers, s.showMatrix)
 	route("GET /admin/service-matrix/edit", managers, s.showMatrixEdit)
 	route("POST /admin/service-matrix", managers, s.importMatrix)
+	route("GET /admin/metrics", managers, s.showMetricsAdmin)
+	route("POST /admin/metrics", managers, s.createManualMetric)
+	route("GET /admin/metrics/{key}", managers, s.showMetricSettings)
+	route("POST /admin/metrics/{key}", managers, s.putMetricSettings)
+	route("POST /admin/metrics/{key}/values", managers, s.putManualValue)
+	route("GET /admin/surveys", managers, s.showSurveyPrograms)
+	route("POST /admin/surveys", managers, s.createSurveyProgram)
+	route("GET /admin/surveys/{id}", managers, s.showSurveyProgram)
+	route("POST /admin/surveys/{id}", managers, s.updateSurveyProgram)
+	route("GET /admin/queues", supervisors, s.showQueues)
+	route("POST /admin/queues", supervisors, s.saveQueue)
+	route("GET /admin/agent-aliases", supervisors, s.showAliases)
+	route("POST /admin/agent-aliases", supervisors, s.mapAlias)
 	route("GET /admin/webhooks", admins, s.showWebhooks)
 	route("POST /admin/webhooks", admins, s.createWebhook)
 	route("POST /admin/webhooks/{id}/stop", admins, s.stopWebhook)

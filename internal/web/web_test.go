@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
@@ -49,7 +50,9 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	f := &fixture{db: db}
-	f.web = web.New(db, nil)
+	// Warnings and errors (a template that fails to render) go to the
+	// test's log, so a 500 says why.
+	f.web = web.New(db, slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	f.web.Location = time.UTC
 	f.web.Users.KDF = users.TestKDF
 	us := f.web.Users
@@ -99,6 +102,14 @@ func newFixture(t *testing.T, db *store.DB) *fixture {
 	f.ts = httptest.NewServer(f.web.Handler())
 	t.Cleanup(f.ts.Close)
 	return f
+}
+
+// testLog writes a logger's lines to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(p []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // client is a browser-like HTTP client: it keeps cookies and does not
@@ -193,6 +204,7 @@ func TestEveryPageRenders(t *testing.T) {
 		wantStatus(t, "sign-in page", signin, 200)
 		wantBody(t, "sign-in page", signin, `<label for="email">Email</label>`, `autocomplete="current-password"`)
 		c.signIn(f.admin.Email)
+		v := f.voiceAndQA(t)
 
 		pages := []struct {
 			template, path string
@@ -201,16 +213,38 @@ func TestEveryPageRenders(t *testing.T) {
 			{"workspace", "/", []string{"My open cases", "Callbacks due today", "Proactive contacts due"}},
 			{"cases", "/cases?status=all", []string{"Charged twice", "Acme &lt;Widgets&gt; &amp; Co"}},
 			{"case", "/cases/" + f.kase.ID, []string{"Charged twice", "Refund the second charge", "Told them we &lt;b&gt;will&lt;/b&gt; refund", "opened the case", "handed work to Finance", "promised a callback",
-				"First response</dt>", "Next update</dt>", "Resolution</dt>", "Accept:", "Complete:", "Window:"}},
+				"First response</dt>", "Next update</dt>", "Resolution</dt>", "Accept:", "Complete:", "Window:",
+				"Capture feedback", "Feedback captured", "They want &lt;b&gt;refunds&lt;/b&gt; faster", "Evaluate this case"}},
 			{"case_new", "/cases/new?customer=" + f.customer.ID, []string{"New case for", `name="subject"`}},
 			{"customers", "/customers?q=acme", []string{"Acme &lt;Widgets&gt; &amp; Co"}},
 			{"customer_new", "/customers/new", []string{"New customer", "Enterprise"}},
 			{"customer", "/customers/" + f.customer.ID, []string{"Owner and its history", "Charged twice", "Refund the second charge", "&#43;1 555 0100",
-				"Service-level performance", "every 7 days, recording topics, next_steps", "Log a proactive contact"}},
-			{"inbox", "/inbox", []string{"Refund the second charge", "Secret legal matter", "Accept:", "Complete:"}},
+				"Service-level performance", "every 7 days, recording topics, next_steps", "Log a proactive contact",
+				"Survey answers", "slow &lt;refund&gt;", "They want &lt;b&gt;refunds&lt;/b&gt; faster"}},
+			{"inbox", "/inbox", []string{"Refund the second charge", "Secret legal matter", "Accept:", "Complete:", "Feedback from customers", "They want &lt;b&gt;refunds&lt;/b&gt; faster", "Acknowledge"}},
 			{"handoff", "/handoffs/" + f.handoff.ID, []string{"Refund the second charge", "Complete handoff", "Send back"}},
-			{"wallboard", "/wallboard", []string{"No contact-center data yet", "Finance"}},
-			{"scorecard", "/scorecard", []string{"No data yet", "callback_punctuality"}},
+			{"wallboard", "/wallboard", []string{`<th scope="row">Support</th>`, "Waiting now", "No data", "Nobody is logged in", "Finance"}},
+			{"scorecard", "/scorecard", []string{"Weekly scorecard", "callback_punctuality", "First-contact resolution", `class="spark"`, "Numbers"}},
+			{"scorecard_metric", "/scorecard/fcr", []string{"First-contact resolution", "By segment", "By channel"}},
+			{"scorecard_items", "/scorecard/fcr/items", []string{"Behind First-contact resolution", "No cases count"}},
+			{"scorecard_items", "/scorecard/handoff_on_time/items?by=department&cut=" + f.finance.ID, []string{"Behind Handoffs on time"}},
+			{"scorecard_items", "/scorecard/service_level/items", []string{"No contacts this week"}},
+			{"scorecard_items", "/scorecard/csat/items", []string{"Great help", "Acme &lt;Widgets&gt; &amp; Co"}},
+			{"scorecard_items", "/scorecard/accuracy/items", []string{"Call handling", "Defect"}},
+			{"scorecard_items", "/scorecard/praise_complaint_ratio/items", []string{"They want &lt;b&gt;refunds&lt;/b&gt; faster", "Complaint"}},
+			{"scorecard_items", "/scorecard/backlog_age/items?by=segment&cut=" + f.segment.ID, []string{"Charged twice"}},
+			{"admin_metrics", "/admin/metrics", []string{"Metric targets and owners", "Add a metric entered by hand"}},
+			{"admin_metric", "/admin/metrics/fcr", []string{"First-contact resolution", `name="version" value="0"`, "Target (%)"}},
+			{"qa", "/qa", []string{"Sampled for you to evaluate", "Draw a weekly sample", "Disputes to answer", "Latest evaluations", "Ana Agent"}},
+			{"qa_forms", "/qa/forms", []string{"Call handling", "New form"}},
+			{"qa_forms", "/qa/forms/" + v.form.ID, []string{"Edit Call handling", "greeting | Greets the customer | treatment | 1 | 50", `name="version" value="1"`}},
+			{"qa_evaluate", "/qa/evaluate?case=" + f.kase.ID, []string{"Evaluate", "Charged twice", "Greets the customer", `name="score.greeting"`}},
+			{"qa_evaluation", "/qa/evaluations/" + v.eval.ID, []string{"Evaluation of Ana Agent", "Greets the customer", "Submitted"}},
+			{"voice", "/voice", []string{"Customer's voice", "NPS by segment", "CSAT by segment", "Enterprise", "Praise to complaint ratio", "What detractors talk about", "slow &lt;refund&gt;"}},
+			{"admin_surveys", "/admin/surveys", []string{"Enterprise CSAT", "New program"}},
+			{"admin_surveys", "/admin/surveys/" + v.program.ID, []string{"Edit Enterprise CSAT", "Stop this program"}},
+			{"admin_queues", "/admin/queues", []string{"Support", "Add a queue"}},
+			{"admin_aliases", "/admin/agent-aliases?show=all", []string{"PJSIP/1001", "Unmapped"}},
 			{"admin", "/admin", []string{"Segments", "Departments"}},
 			{"admin_users", "/admin/users", []string{"Fiona Finance", "Add a user"}},
 			{"admin_segments", "/admin/segments", []string{"Enterprise"}},
