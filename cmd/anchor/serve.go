@@ -43,7 +43,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	apiHandler := api.Handler()
 	root.Handle("/api/", apiHandler)
 	root.Handle("/healthz", apiHandler)
-	root.Handle("/", web.New(db, logger).Handler())
+	ui := web.New(db, logger)
+	root.Handle("/", ui.Handler())
 	if *publicURL == "" {
 		*publicURL = "http://" + *addr
 	}
@@ -67,6 +68,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Wallboard event streams never go idle: close them when shutting down,
+	// or Shutdown would wait for its whole grace period.
+	srv.RegisterOnShutdown(ui.Close)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)

@@ -2,6 +2,8 @@ package metrics
 
 import (
 	"context"
+	"fmt"
+	"sync"
 
 	"anchor/internal/contactcenter"
 )
@@ -19,7 +21,7 @@ func computeContactCenter(key string) computeFunc {
 		if by != "" {
 			f.By = []string{ccDims[by]}
 		}
-		rows, err := (&contactcenter.Service{DB: s.DB}).Rollups(ctx, f)
+		rows, err := rollups(ctx, s, f)
 		if err != nil {
 			return nil, err
 		}
@@ -62,4 +64,44 @@ func computeContactCenter(key string) computeFunc {
 		}
 		return out, nil
 	}
+}
+
+// rollupMemo shares rollup reads between the six contact-center metrics of
+// one scorecard: they are ratios of the same sums, so one read per period
+// serves them all.
+type rollupMemo struct {
+	mu sync.Mutex
+	m  map[string]*rollupEntry
+}
+
+type rollupEntry struct {
+	once sync.Once
+	rows []contactcenter.Rollup
+	err  error
+}
+
+type memoKey struct{}
+
+// withRollupMemo returns a context whose contact-center metrics share their
+// rollup reads.
+func withRollupMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &rollupMemo{m: map[string]*rollupEntry{}})
+}
+
+func rollups(ctx context.Context, s *Service, f contactcenter.RollupFilter) ([]contactcenter.Rollup, error) {
+	read := func() ([]contactcenter.Rollup, error) { return (&contactcenter.Service{DB: s.DB}).Rollups(ctx, f) }
+	memo, ok := ctx.Value(memoKey{}).(*rollupMemo)
+	if !ok {
+		return read()
+	}
+	key := fmt.Sprint(f.From.UnixMilli(), f.To.UnixMilli(), f.By)
+	memo.mu.Lock()
+	e := memo.m[key]
+	if e == nil {
+		e = &rollupEntry{}
+		memo.m[key] = e
+	}
+	memo.mu.Unlock()
+	e.once.Do(func() { e.rows, e.err = read() })
+	return e.rows, e.err
 }

@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -89,48 +90,73 @@ func (s *Service) BuildScorecard(ctx context.Context, week string, loc *time.Loc
 	for _, m := range manual {
 		keys = append(keys, m.Key)
 	}
-	for _, key := range keys {
-		r, err := s.Compute(ctx, key, Query{From: from, To: p.End, Interval: "week", Location: loc})
-		if err != nil {
-			return Scorecard{}, err
-		}
-		st, err := s.Settings(ctx, key)
-		if err != nil {
-			return Scorecard{}, err
-		}
-		row := ScorecardRow{Key: key, Name: r.Metric.Name, Unit: r.Metric.Unit, Direction: r.Metric.Direction, OwnerID: st.OwnerID,
-			OwnerName: owners[st.OwnerID], Frequency: st.Frequency, Trend: []Trend{}}
-		for _, pt := range r.Points {
-			row.Trend = append(row.Trend, Trend{Week: WeekOf(pt.PeriodStart, loc), Value: pt.Value})
-		}
-		if n := len(r.Points); n > 0 {
-			last := r.Points[n-1]
-			row.Value, row.Numerator, row.Denominator, row.Reason = last.Value, last.Numerator, last.Denominator, last.Reason
-			if n > 1 {
-				row.Previous = r.Points[n-2].Value
-			}
-		}
-		row.Target, row.Warning = st.TargetOn(p.Start.In(loc).Format("2006-01-02"))
-		row.Status = Status(row.Direction, row.Value, row.Target, row.Warning)
-		if row.Value != nil && row.Previous != nil && *row.Previous != 0 {
-			m := (*row.Value - *row.Previous) / math.Abs(*row.Previous)
-			if row.Direction == LowerIsBetter {
-				m = -m
-			}
-			row.Movement = &m
-		}
-		if nb := len(st.Bench); nb > 0 {
-			b := st.Bench[nb-1] // the most recent
-			row.Benchmark = &b
-			if row.Value != nil {
-				gap := *row.Value - b.Value
-				row.BenchmarkGap = &gap
-			}
-		}
-		sc.Rows = append(sc.Rows, row)
+	// The rows are independent: compute them a few at a time (the SQLite
+	// reader pool has four connections), sharing the rollup reads.
+	ctx = withRollupMemo(ctx)
+	rows := make([]ScorecardRow, len(keys))
+	errs := make([]error, len(keys))
+	sem := make(chan struct{}, 4)
+	var wg sync.WaitGroup
+	for i, key := range keys {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rows[i], errs[i] = s.scorecardRow(ctx, key, from, p, loc, owners)
+		}()
 	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return Scorecard{}, err
+		}
+	}
+	sc.Rows = rows
 	sortWorstFirst(sc.Rows)
 	return sc, nil
+}
+
+// scorecardRow computes one metric's row: nine weeks, settings, status,
+// movement and benchmark gap.
+func (s *Service) scorecardRow(ctx context.Context, key string, from time.Time, p Period, loc *time.Location, owners map[string]string) (ScorecardRow, error) {
+	r, err := s.Compute(ctx, key, Query{From: from, To: p.End, Interval: "week", Location: loc})
+	if err != nil {
+		return ScorecardRow{}, err
+	}
+	st, err := s.Settings(ctx, key)
+	if err != nil {
+		return ScorecardRow{}, err
+	}
+	row := ScorecardRow{Key: key, Name: r.Metric.Name, Unit: r.Metric.Unit, Direction: r.Metric.Direction, OwnerID: st.OwnerID,
+		OwnerName: owners[st.OwnerID], Frequency: st.Frequency, Trend: []Trend{}}
+	for _, pt := range r.Points {
+		row.Trend = append(row.Trend, Trend{Week: WeekOf(pt.PeriodStart, loc), Value: pt.Value})
+	}
+	if n := len(r.Points); n > 0 {
+		last := r.Points[n-1]
+		row.Value, row.Numerator, row.Denominator, row.Reason = last.Value, last.Numerator, last.Denominator, last.Reason
+		if n > 1 {
+			row.Previous = r.Points[n-2].Value
+		}
+	}
+	row.Target, row.Warning = st.TargetOn(p.Start.In(loc).Format("2006-01-02"))
+	row.Status = Status(row.Direction, row.Value, row.Target, row.Warning)
+	if row.Value != nil && row.Previous != nil && *row.Previous != 0 {
+		m := (*row.Value - *row.Previous) / math.Abs(*row.Previous)
+		if row.Direction == LowerIsBetter {
+			m = -m
+		}
+		row.Movement = &m
+	}
+	if nb := len(st.Bench); nb > 0 {
+		b := st.Bench[nb-1] // the most recent
+		row.Benchmark = &b
+		if row.Value != nil {
+			gap := *row.Value - b.Value
+			row.BenchmarkGap = &gap
+		}
+	}
+	return row, nil
 }
 
 // sortWorstFirst orders rows by status (missed, warning, met, no target,
