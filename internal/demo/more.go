@@ -169,7 +169,10 @@ func (w *world) qa(ctx context.Context) error {
 func (w *world) targets(ctx context.Context) error {
 	ms := &metrics.Service{DB: w.db}
 	f := func(v float64) *float64 { return &v }
-	director := w.sups[0].ID
+	var director string
+	if err := w.db.Read.QueryRowContext(ctx, `SELECT id FROM users WHERE email = 'director@anchor.demo'`).Scan(&director); err != nil {
+		return fmt.Errorf("demo director: %w", err)
+	}
 	for key, s := range map[string]metrics.SettingsUpdate{
 		"service_level":        {Target: f(0.8), Warning: f(0.7), Bench: []metrics.Benchmark{{Value: 0.8, Source: "industry 80/20 convention", AsOf: "2026-01-01"}}},
 		"abandon_rate":         {Target: f(0.05), Warning: f(0.08), Stages: []metrics.Stage{{StartsOn: "2027-04-01", Target: 0.04}}},
