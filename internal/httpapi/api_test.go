@@ -408,3 +408,24 @@ func TestOpenAPIMatchesRoutes(t *testing.T) {
 	}
 	_ = fmt.Sprint
 }
+
+func TestUserAdmin(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		a := newAPI(t, db)
+		w := a.world()
+		me := a.must(a.call(a.admin, "GET", "/api/v1/me", nil), 200)
+		// Promote Ana to supervisor, then deactivate her: her token stops working.
+		u := a.must(a.call(a.admin, "PATCH", "/api/v1/users/"+w.agent, map[string]any{"role": "supervisor", "version": 1}), 200)
+		if u.str("role") != "supervisor" || u.num("version") != 2 {
+			t.Fatalf("promoted = %s", u.raw)
+		}
+		a.wantError(a.call(w.agentTok, "PATCH", "/api/v1/users/"+w.agent, map[string]any{"role": "admin", "version": 2}), 403, "forbidden", "")
+		a.wantError(a.call(a.admin, "PATCH", "/api/v1/users/"+w.agent, map[string]any{"role": "department", "version": 2}), 400, "invalid", "department_id")
+		a.wantError(a.call(a.admin, "PATCH", "/api/v1/users/"+w.agent, map[string]any{"role": "agent", "version": 1}), 409, "conflict", "version")
+		a.must(a.call(a.admin, "PATCH", "/api/v1/users/"+w.agent, map[string]any{"active": false, "version": 2}), 200)
+		a.wantError(a.call(w.agentTok, "GET", "/api/v1/me", nil), 401, "unauthorized", "")
+		// The last active admin can be neither demoted nor deactivated.
+		a.wantError(a.call(a.admin, "PATCH", "/api/v1/users/"+me.str("id"), map[string]any{"role": "agent", "version": 1}), 409, "conflict", "")
+		a.wantError(a.call(a.admin, "PATCH", "/api/v1/users/"+me.str("id"), map[string]any{"active": false, "version": 1}), 400, "invalid", "active")
+	})
+}

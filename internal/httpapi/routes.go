@@ -50,6 +50,8 @@ func (s *Server) coreRoutes() []route {
 		{method: "GET", path: "/api/v1/users", summary: "List users", roles: staff, out: items[users.User]{},
 			query: []param{{"role", "only this role"}, {"department", "only members of this department"}}, do: s.listUsers},
 		{method: "GET", path: "/api/v1/users/{id}", summary: "Get a user", roles: staff, out: users.User{}, do: s.getUser},
+		{method: "PATCH", path: "/api/v1/users/{id}", summary: "Change a user's name, role, department, supervisor, or deactivate them", roles: admins,
+			in: users.Update{}, out: users.User{}, do: s.updateUser},
 		{method: "POST", path: "/api/v1/tokens", summary: "Create an API token (for yourself; an admin may name another user)", roles: anyone, status: 201, in: newToken{}, out: createdToken{}, do: s.createToken},
 		{method: "DELETE", path: "/api/v1/tokens/{id}", summary: "Revoke one of your API tokens", roles: anyone, out: struct{}{}, do: s.revokeToken},
 
@@ -162,7 +164,21 @@ func (s *Server) listUsers(r *http.Request, u users.User) (any, error) {
 }
 
 func (s *Server) getUser(r *http.Request, u users.User) (any, error) {
-	return s.Users.Get(r.Context(), r.PathValue("id"))
+	x, err := s.Users.Get(r.Context(), r.PathValue("id"))
+	return versioned[users.User]{x, x.Version}, err
+}
+
+func (s *Server) updateUser(r *http.Request, u users.User) (any, error) {
+	var up users.Update
+	if err := decode(r, &up); err != nil {
+		return nil, err
+	}
+	var err error
+	if up.Version, err = version(r, up.Version); err != nil {
+		return nil, err
+	}
+	x, err := s.Users.Update(r.Context(), u.Actor(), r.PathValue("id"), up)
+	return versioned[users.User]{x, x.Version}, err
 }
 
 // Customers.

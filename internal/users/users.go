@@ -267,3 +267,93 @@ func (s *Service) SetPassword(ctx context.Context, id, password string) error {
 	}
 	return nil
 }
+
+// Update changes a user: a new name, role (with its department for the
+// department role), supervisor, or deactivation. Nil fields stay. Version
+// is the version the change is based on.
+type Update struct {
+	Name         *string `json:"name,omitempty"`
+	Role         *string `json:"role,omitempty"`
+	DepartmentID *string `json:"department_id,omitempty"`
+	SupervisorID *string `json:"supervisor_id,omitempty"`
+	Active       *bool   `json:"active,omitempty"`
+	Version      int     `json:"version"`
+}
+
+// Update applies u to a user. A deactivated user can no longer sign in or
+// use a token (checked on every request), and their open work stays where
+// it is, for a supervisor to move. The last active admin can be neither
+// demoted nor deactivated: nobody could administer Anchor after that.
+func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u Update) (User, error) {
+	if u.Version <= 0 {
+		return User{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+	}
+	var out User
+	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		cur, err := scanUser(tx.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users WHERE id = $1`, id))
+		if errors.Is(err, sql.ErrNoRows) {
+			return anchor.NotFound("user", id)
+		}
+		if err != nil {
+			return fmt.Errorf("update user %s: %w", id, err)
+		}
+		if cur.Version != u.Version {
+			return anchor.StaleVersion("user", cur.Version)
+		}
+		next := cur
+		if u.Name != nil {
+			if next.Name = strings.TrimSpace(*u.Name); next.Name == "" {
+				return anchor.Invalid("name", "must not be empty")
+			}
+		}
+		if u.Role != nil {
+			if !ValidRole(*u.Role) {
+				return anchor.Invalid("role", "must be one of %s", strings.Join(Roles, ", "))
+			}
+			next.Role = *u.Role
+		}
+		if u.DepartmentID != nil {
+			next.DepartmentID = *u.DepartmentID
+		}
+		if next.Role != RoleDepartment {
+			next.DepartmentID = ""
+		} else if next.DepartmentID == "" {
+			return anchor.Invalid("department_id", "is required for the department role")
+		}
+		if u.SupervisorID != nil {
+			if *u.SupervisorID == id {
+				return anchor.Invalid("supervisor_id", "a user cannot supervise themselves")
+			}
+			next.SupervisorID = *u.SupervisorID
+		}
+		if u.Active != nil {
+			if !*u.Active && id == actor.UserID {
+				return anchor.Invalid("active", "you cannot deactivate yourself")
+			}
+			next.Active = *u.Active
+		}
+		if err := mustExist(ctx, tx, "departments", "department_id", next.DepartmentID); err != nil {
+			return err
+		}
+		if err := mustExist(ctx, tx, "users", "supervisor_id", next.SupervisorID); err != nil {
+			return err
+		}
+		if cur.Role == RoleAdmin && cur.Active && (next.Role != RoleAdmin || !next.Active) {
+			var admins int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = 'admin' AND active AND id <> $1`, id).Scan(&admins); err != nil {
+				return fmt.Errorf("update user %s: %w", id, err)
+			}
+			if admins == 0 {
+				return anchor.Conflict("%s is the last active admin: make another admin first", cur.Email)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE users SET name = $1, role = $2, department_id = $3, supervisor_id = $4, active = $5, version = version + 1
+			WHERE id = $6`, next.Name, next.Role, store.NullString(next.DepartmentID), store.NullString(next.SupervisorID), next.Active, id); err != nil {
+			return fmt.Errorf("update user %s: %w", id, err)
+		}
+		next.Version++
+		out = next
+		return nil
+	})
+	return out, err
+}

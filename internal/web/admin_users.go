@@ -72,3 +72,25 @@ func (s *Server) setPassword(w http.ResponseWriter, r *http.Request, u users.Use
 	}
 	return s.seeOther(w, r, "/admin/users", "Password of "+target.Email+" set.")
 }
+
+// updateUser changes a user's role, department or active flag.
+func (s *Server) updateUser(w http.ResponseWriter, r *http.Request, u users.User) error {
+	if err := parseForm(w, r); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	version, err := formVersion(r)
+	if err != nil {
+		return err
+	}
+	f := r.PostForm
+	role, dept, active := f.Get("role"), f.Get("department_id"), f.Get("active") == "true"
+	updated, err := s.Users.Update(r.Context(), u.Actor(), id, users.Update{Role: &role, DepartmentID: &dept, Active: &active, Version: version})
+	if err != nil {
+		if fs := refused("user-"+id, r, err); fs != nil {
+			return s.renderUsers(w, r, u, fs)
+		}
+		return err
+	}
+	return s.seeOther(w, r, "/admin/users", "User "+updated.Email+" saved.")
+}

@@ -204,6 +204,7 @@ func (s *Server) Handler() http.Handler {
 	route("GET /admin/users", admins, s.showUsers)
 	route("POST /admin/users", admins, s.createUser)
 	route("POST /admin/users/{id}/password", admins, s.setPassword)
+	route("POST /admin/users/{id}", admins, s.updateUser)
 	route("GET /admin/segments", managers, s.showSegments)
 	route("POST /admin/segments", managers, s.createSegment)
 	route("GET /admin/departments", managers, s.showDepartments)
