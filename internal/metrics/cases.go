@@ -33,37 +33,24 @@ func caseDim(by string) string {
 // unless the organisation sets another (SetFCRWindow).
 const DefaultFCRWindow = 7 * 24 * time.Hour
 
-// computeFCR: resolved cases (resolved in the period) that had at most one
-// contact up to their resolution, were never reopened, and were not
-// followed within 7 days by a new case of the same customer and category.
-func computeFCR(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
-	window, err := s.FCRWindow(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return s.runBucketed(ctx, periods, bucketQuery{At: "c.resolved_at", Args: []any{window.Milliseconds()}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
-		SUM(CASE WHEN c.reopen_count = 0
-			AND (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id AND k.started_at <= c.resolved_at) <= 1
-			AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id AND n.category = c.category AND n.id <> c.id
-				AND n.created_at > c.resolved_at AND n.created_at <= c.resolved_at + $1)
-			THEN 1 ELSE 0 END), COUNT(*)
-		FROM cases c JOIN customers cu ON cu.id = c.customer_id
-		WHERE {{range}} GROUP BY 1, 2`})
+// caseRule is a case metric's definition in SQL, written once and used
+// both to count (the metric) and to list what was counted (the cases
+// behind a number). Its SQL uses the aliases c (cases), cu (customers),
+// and b (callbacks) or h (handoffs); $1.. are the rule's own arguments,
+// and {{from}} the start of the first period, for a sargable prefilter.
+type caseRule struct {
+	from  string // the FROM clause
+	at    string // the instant that places a row in a period
+	where string // which rows count at all
+	met   string // the numerator's condition
+	due   string // the due time shown beside a listed case
+	agent string // the agent a row is cut by
+	args  func(ctx context.Context, s *Service) ([]any, error)
 }
 
-// computeCallbacks: callbacks whose window ended in the period (a window
-// ending exactly at the period's end belongs to the next one), made inside
-// the window; never made counts as late, cancelled ones are left out.
-var computeCallbacks = bucketed(func(s *Service, by string) bucketQuery {
-	dim := caseDim(by)
-	if by == ByAgent {
-		dim = "COALESCE(b.owner_id, '')"
-	}
-	return bucketQuery{At: "b.window_end", SQL: `SELECT {{bucket}}, ` + dim + ` AS cut,
-		SUM(CASE WHEN b.status = 'made' AND b.made_at >= b.window_start AND b.made_at <= b.window_end THEN 1 ELSE 0 END), COUNT(*)
-		FROM callbacks b JOIN cases c ON c.id = b.case_id JOIN customers cu ON cu.id = c.customer_id
-		WHERE b.status <> 'cancelled' AND {{range}} GROUP BY 1, 2`}
-})
+const caseFrom = `cases c JOIN customers cu ON cu.id = c.customer_id`
+
+func nowArg(_ context.Context, s *Service) ([]any, error) { return []any{store.Millis(s.DB.Now())}, nil }
 
 // decided is the SQL instant a clock was decided: when it was met, if in
 // time, else its due time.
@@ -71,35 +58,76 @@ func decided(met, due string) string {
 	return fmt.Sprintf("(CASE WHEN %[1]s IS NOT NULL AND %[1]s <= %[2]s THEN %[1]s ELSE %[2]s END)", met, due)
 }
 
-// computeClock counts the clocks decided in the period and not later than
-// now: met in time (numerator) among met or due.
-func computeClock(met, due string) batchFunc {
-	return bucketed(func(s *Service, by string) bucketQuery {
-		at := decided("c."+met, "c."+due)
-		// A clock decided at or after from was due at or after from (it was
-		// met before its due time, or missed at it): "due >= from" lets the
-		// index on the due time skip the past.
-		return bucketQuery{At: at, Args: []any{store.Millis(s.DB.Now())}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
-			SUM(CASE WHEN c.` + met + ` IS NOT NULL AND c.` + met + ` <= c.` + due + ` THEN 1 ELSE 0 END), COUNT(*)
-			FROM cases c JOIN customers cu ON cu.id = c.customer_id
-			WHERE c.` + due + ` >= {{from}} AND {{range}} AND ` + at + ` <= $1 GROUP BY 1, 2`}
-	})
+// clockRule: clocks decided in the period and not later than now, met in
+// time among met or due. A clock decided at or after from was due at or
+// after from (met before its due time, or missed at it): "due >= from"
+// lets the index on the due time skip the past.
+func clockRule(met, due string) caseRule {
+	at := decided("c."+met, "c."+due)
+	return caseRule{from: caseFrom, at: at, where: "c." + due + " >= {{from}} AND " + at + " <= $1",
+		met: "c." + met + " IS NOT NULL AND c." + met + " <= c." + due, due: "c." + due, agent: "COALESCE(c.owner_id, '')", args: nowArg}
+}
+
+var caseRules = map[string]caseRule{
+	// Resolved cases (resolved in the period) that had at most one contact
+	// up to their resolution, were never reopened, and were not followed
+	// within the repeat window by a new case of the same customer and
+	// category.
+	"fcr": {from: caseFrom, at: "c.resolved_at", where: "c.resolved_at IS NOT NULL",
+		met: `c.reopen_count = 0
+			AND (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id AND k.started_at <= c.resolved_at) <= 1
+			AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id AND n.category = c.category AND n.id <> c.id
+				AND n.created_at > c.resolved_at AND n.created_at <= c.resolved_at + $1)`,
+		due: "c.resolution_due_at", agent: "COALESCE(c.owner_id, '')",
+		args: func(ctx context.Context, s *Service) ([]any, error) {
+			w, err := s.FCRWindow(ctx)
+			return []any{w.Milliseconds()}, err
+		}},
+	// Callbacks whose window ended in the period (a window ending exactly
+	// at the period's end belongs to the next one), made inside the window;
+	// never made counts as late, cancelled ones are left out.
+	"callback_punctuality": {from: `callbacks b JOIN cases c ON c.id = b.case_id JOIN customers cu ON cu.id = c.customer_id`,
+		at: "b.window_end", where: "b.status <> 'cancelled'", met: "b.status = 'made' AND b.made_at >= b.window_start AND b.made_at <= b.window_end",
+		due: "b.window_end", agent: "COALESCE(b.owner_id, '')"},
+	"first_response": clockRule("first_response_at", "first_response_due_at"),
+	"resolution":     clockRule("resolved_at", "resolution_due_at"),
+	// Handoffs due in the period (and already due), completed by their due
+	// time; returned and cancelled ones are left out.
+	"handoff_on_time": {from: `handoffs h JOIN cases c ON c.id = h.case_id JOIN customers cu ON cu.id = c.customer_id`,
+		at: "h.due_at", where: "h.status NOT IN ('returned', 'cancelled') AND (h.completed_at IS NOT NULL OR h.due_at <= $1)",
+		met: "h.completed_at IS NOT NULL AND h.completed_at <= h.due_at", due: "h.due_at", agent: "COALESCE(c.owner_id, '')", args: nowArg},
+}
+
+// dim is the SQL of a dimension under the rule.
+func (r caseRule) dim(by string) string {
+	if by == ByAgent {
+		return r.agent
+	}
+	return caseDim(by)
+}
+
+// count makes the metric of a rule.
+func (r caseRule) count() batchFunc {
+	return func(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
+		var args []any
+		if r.args != nil {
+			var err error
+			if args, err = r.args(ctx, s); err != nil {
+				return nil, err
+			}
+		}
+		return s.runBucketed(ctx, periods, bucketQuery{At: r.at, Args: args, SQL: `SELECT {{bucket}}, ` + r.dim(by) + ` AS cut,
+			SUM(CASE WHEN ` + r.met + ` THEN 1 ELSE 0 END), COUNT(*) FROM ` + r.from + ` WHERE ` + r.where + ` AND {{range}} GROUP BY 1, 2`})
+	}
 }
 
 var (
-	computeFirstResponse = computeClock("first_response_at", "first_response_due_at")
-	computeResolution    = computeClock("resolved_at", "resolution_due_at")
+	computeFCR           = caseRules["fcr"].count()
+	computeCallbacks     = caseRules["callback_punctuality"].count()
+	computeFirstResponse = caseRules["first_response"].count()
+	computeResolution    = caseRules["resolution"].count()
+	computeHandoffs      = caseRules["handoff_on_time"].count()
 )
-
-// computeHandoffs: handoffs due in the period (and already due), completed
-// by their due time; returned and cancelled ones are left out.
-var computeHandoffs = bucketed(func(s *Service, by string) bucketQuery {
-	return bucketQuery{At: "h.due_at", Args: []any{store.Millis(s.DB.Now())}, SQL: `SELECT {{bucket}}, ` + caseDim(by) + ` AS cut,
-		SUM(CASE WHEN h.completed_at IS NOT NULL AND h.completed_at <= h.due_at THEN 1 ELSE 0 END), COUNT(*)
-		FROM handoffs h JOIN cases c ON c.id = h.case_id JOIN customers cu ON cu.id = c.customer_id
-		WHERE h.status NOT IN ('returned', 'cancelled') AND {{range}}
-		AND (h.completed_at IS NOT NULL OR h.due_at <= $1) GROUP BY 1, 2`}
-})
 
 // computeBacklog: the cases open at the end of each period (or now, if
 // sooner): their mean age in days is the value (num = total age, den =

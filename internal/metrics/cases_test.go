@@ -393,3 +393,43 @@ func TestFCRWindowSetting(t *testing.T) {
 		}
 	})
 }
+
+// The cases behind a number are the ones the metric counted.
+func TestCasesBehind(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := buildCases(t, db)
+		p := metrics.Period{Start: week1.From, End: week1.To}
+		got, more, err := w.svc.CasesBehind(ctx, "fcr", p, "", "", 10)
+		if err != nil || more || len(got) != 3 {
+			t.Fatalf("fcr behind week 1: %d cases, more %v, %v", len(got), more, err)
+		}
+		counted := 0
+		for _, c := range got {
+			if c.Counted {
+				counted++
+				if c.Category != "billing" {
+					t.Fatalf("the counted case is %s, want C1 (billing)", c.Category)
+				}
+			}
+		}
+		if counted != 1 {
+			t.Fatalf("%d counted, want 1 (the numerator)", counted)
+		}
+		byCat, _, err := w.svc.CasesBehind(ctx, "resolution", p, "agent", w.agentB.ID, 10)
+		if err != nil || len(byCat) != 2 {
+			t.Fatalf("resolution behind agent B: %+v, %v", byCat, err)
+		}
+		backlog, _, err := w.svc.CasesBehind(ctx, "backlog_age", p, "", "", 10)
+		if err != nil || len(backlog) != 1 || backlog[0].Category != "delivery" || !backlog[0].Counted {
+			t.Fatalf("backlog behind week 1: %+v, %v", backlog, err)
+		}
+		one, more, err := w.svc.CasesBehind(ctx, "fcr", p, "", "", 1)
+		if err != nil || len(one) != 1 || !more {
+			t.Fatalf("limit 1: %d, more %v, %v", len(one), more, err)
+		}
+		if _, _, err := w.svc.CasesBehind(ctx, "csat", p, "", "", 1); anchor.ErrorCode(err) != anchor.EInvalid {
+			t.Fatalf("csat is not a case metric: %v", err)
+		}
+	})
+}

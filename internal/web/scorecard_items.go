@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"time"
 
@@ -162,106 +161,17 @@ func containsString(list []string, s string) bool {
 	return false
 }
 
-// metricCases lists the cases a case metric counts in [from, to), with
-// the metric's own rule for which period a case belongs to (see
-// internal/metrics/cases.go), optionally one cut's.
-//
-// This is a read the cases package does not offer yet (its Filter has no
-// time bounds); it is kept here, read-only and next to the page that needs
-// it, until cases.Filter grows ResolvedFrom/To and friends.
+// metricCases lists the cases a case metric counts in [from, to), by the
+// metric's own rule (metrics.CasesBehind), optionally one cut's.
 func (s *Server) metricCases(ctx context.Context, key string, from, to time.Time, by, cut string) ([]itemCase, bool, error) {
-	now := store.Millis(s.DB.Now())
-	var args []any
-	arg := func(v any) string {
-		args = append(args, v)
-		return fmt.Sprintf("$%d", len(args))
-	}
-	lo, hi := arg(store.Millis(from)), arg(store.Millis(to))
-	decided := func(met, due string) string {
-		return fmt.Sprintf("(CASE WHEN c.%[1]s IS NOT NULL AND c.%[1]s <= c.%[2]s THEN c.%[1]s ELSE c.%[2]s END)", met, due)
-	}
-	join, where, order, due := "", "", "c.resolved_at", "c.resolution_due_at"
-	switch key {
-	case "fcr":
-		where = "c.resolved_at >= " + lo + " AND c.resolved_at < " + hi
-	case "resolution":
-		at := decided("resolved_at", "resolution_due_at")
-		where, order = "c.resolution_due_at IS NOT NULL AND "+at+" >= "+lo+" AND "+at+" < "+hi+" AND "+at+" <= "+arg(now), at
-	case "first_response":
-		at := decided("first_response_at", "first_response_due_at")
-		where, order, due = "c.first_response_due_at IS NOT NULL AND "+at+" >= "+lo+" AND "+at+" < "+hi+" AND "+at+" <= "+arg(now), at, "c.first_response_due_at"
-	case "backlog_age":
-		// Open at the end of the week, or now if sooner.
-		end := min(store.Millis(to), now)
-		args = args[:0]
-		e := arg(end)
-		where, order = "c.created_at < "+e+" AND (c.status IN ('new', 'open', 'pending_customer', 'pending_internal') OR c.resolved_at >= "+e+")", "c.created_at"
-	case "callback_punctuality":
-		join = " JOIN callbacks b ON b.case_id = c.id"
-		where, order, due = "b.status <> 'cancelled' AND b.window_end >= "+lo+" AND b.window_end < "+hi, "b.window_end", "b.window_end"
-	case "handoff_on_time":
-		join = " JOIN handoffs h ON h.case_id = c.id"
-		where, order, due = "h.status NOT IN ('returned', 'cancelled') AND h.due_at >= "+lo+" AND h.due_at < "+hi+" AND (h.completed_at IS NOT NULL OR h.due_at <= "+arg(now)+")", "h.due_at", "h.due_at"
-	default:
-		return nil, false, anchor.Invalid("key", "%s is not a case metric", key)
-	}
-	if by != "" {
-		col := ""
-		switch by {
-		case metrics.BySegment:
-			col = "cu.segment_id"
-		case metrics.ByChannel:
-			col = "c.channel"
-		case metrics.ByCategory:
-			col = "c.category"
-		case metrics.ByAgent:
-			col = "COALESCE(c.owner_id, '')"
-			if key == "callback_punctuality" {
-				col = "COALESCE(b.owner_id, '')"
-			}
-		case metrics.ByDepartment:
-			if key != "handoff_on_time" {
-				return nil, false, anchor.Invalid("by", "only handoffs are cut by department")
-			}
-			col = "h.department_id"
-		default:
-			return nil, false, anchor.Invalid("by", "unknown cut %q", by)
-		}
-		where += " AND " + col + " = " + arg(cut)
-	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT c.id, c.subject, c.customer_id, COALESCE(c.owner_id, ''), c.status, c.channel, c.category,
-		c.created_at, c.resolved_at, `+due+`, c.reopen_count, (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id), `+order+`
-		FROM cases c JOIN customers cu ON cu.id = c.customer_id`+join+` WHERE `+where+` ORDER BY `+order+` DESC, c.id LIMIT `+fmt.Sprint(itemsShown+1), args...)
+	found, more, err := s.Metrics.CasesBehind(ctx, key, metrics.Period{Start: from, End: to}, by, cut, itemsShown)
 	if err != nil {
-		return nil, false, fmt.Errorf("unable to list the cases behind %s: %w", key, err)
+		return nil, false, err
 	}
-	defer rows.Close()
-	var out []itemCase
-	for rows.Next() {
-		var c itemCase
-		var created int64
-		var resolved, dueAt, sortKey *int64
-		if err := rows.Scan(&c.ID, &c.Subject, &c.CustomerID, &c.OwnerID, &c.Status, &c.Channel, &c.Category, &created, &resolved, &dueAt,
-			&c.Reopens, &c.Contacts, &sortKey); err != nil {
-			return nil, false, fmt.Errorf("unable to list the cases behind %s: %w", key, err)
-		}
-		c.CreatedAt = store.Time(created)
-		if resolved != nil {
-			t := store.Time(*resolved)
-			c.ResolvedAt = &t
-		}
-		if dueAt != nil {
-			t := store.Time(*dueAt)
-			c.DueAt = &t
-		}
-		out = append(out, c)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, false, fmt.Errorf("unable to list the cases behind %s: %w", key, err)
-	}
-	more := len(out) > itemsShown
-	if more {
-		out = out[:itemsShown]
+	out := make([]itemCase, len(found))
+	for i, c := range found {
+		out[i] = itemCase{ID: c.ID, Subject: c.Subject, CustomerID: c.CustomerID, OwnerID: c.OwnerID, Status: c.Status, Channel: c.Channel,
+			Category: c.Category, CreatedAt: c.CreatedAt, ResolvedAt: c.ResolvedAt, DueAt: c.DueAt, Contacts: c.Contacts, Reopens: c.Reopens}
 	}
 	return out, more, nil
 }
