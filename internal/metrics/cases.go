@@ -50,7 +50,9 @@ type caseRule struct {
 
 const caseFrom = `cases c JOIN customers cu ON cu.id = c.customer_id`
 
-func nowArg(_ context.Context, s *Service) ([]any, error) { return []any{store.Millis(s.DB.Now())}, nil }
+func nowArg(_ context.Context, s *Service) ([]any, error) {
+	return []any{store.Millis(s.DB.Now())}, nil
+}
 
 // decided is the SQL instant a clock was decided: when it was met, if in
 // time, else its due time.
