@@ -213,8 +213,16 @@ func (s *Service) escalateCase(ctx context.Context, tx *sql.Tx, id string, now t
 		{"resolution", clocks.Resolution}}, done, now, esc); err != nil {
 		return err
 	}
-	if err := metrics.MarkChanged(ctx, tx, store.Time(f.created), now); err != nil {
-		return err // a calendar edited since may have moved the due times
+	// A calendar edited since the clocks were stored may have moved the due
+	// times; only then have the case's metric days changed.
+	var fr, nu, res sql.NullInt64
+	if err := tx.QueryRowContext(ctx, `SELECT first_response_due_at, next_update_due_at, resolution_due_at FROM cases WHERE id = $1`, id).Scan(&fr, &nu, &res); err != nil {
+		return fmt.Errorf("due times of case %s: %w", id, err)
+	}
+	if fr != store.NullMillis(clocks.FirstResponse.DueAt) || nu != store.NullMillis(clocks.NextUpdate.DueAt) || res != store.NullMillis(clocks.Resolution.DueAt) {
+		if err := metrics.MarkChanged(ctx, tx, store.Time(f.created), now); err != nil {
+			return err
+		}
 	}
 	if err := storeClocks(ctx, tx, id, clocks, now); err != nil {
 		return err

@@ -96,9 +96,13 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 	for done := 0; done < spec.Cases; {
 		n := min(batch, spec.Cases-done)
 		var sb strings.Builder
+		// The service level as the matrix would have given it (4h first
+		// response, 24h resolution, 24/7), so that recomputing a clock gives
+		// the stored due times, as on a live system.
 		sb.WriteString(`INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status, created_at, updated_at, version,
-			first_response_at, first_response_due_at, resolution_due_at, resolved_at, closed_at) VALUES `)
-		args := make([]any, 0, n*10)
+			first_response_at, first_response_due_at, resolution_due_at, resolved_at, closed_at,
+			sla_segment_id, sla_first_response_ms, sla_resolution_ms, sla_at_risk_share) VALUES `)
+		args := make([]any, 0, n*12)
 		for i := 0; i < n; i++ {
 			at := start.Add(time.Duration(done+i) * (365 * 24 * time.Hour) / time.Duration(spec.Cases))
 			ci := rng.IntN(len(w.Customers))
@@ -121,10 +125,10 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 				sb.WriteString(", ")
 			}
 			k := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', $%d, 'normal', $%d, $%d, $%d, $%d, 1, $%d, $%d, $%d, $%d, $%d)",
-				k+1, k+2, k+3, k+4, k+5, k+6, k+6, k+7, k+8, k+9, k+10, k+11)
+			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', $%d, 'normal', $%d, $%d, $%d, $%d, 1, $%d, $%d, $%d, $%d, $%d, $%d, 14400000, 86400000, 0.75)",
+				k+1, k+2, k+3, k+4, k+5, k+6, k+6, k+7, k+8, k+9, k+10, k+11, k+12)
 			args = append(args, store.NewID(at), w.Customers[ci], categories[rng.IntN(len(categories))], w.Agents[ci%len(w.Agents)], st, created,
-				fr, created+4*3600_000, created+24*3600_000, resolved, closed)
+				fr, created+4*3600_000, created+24*3600_000, resolved, closed, seg.ID)
 		}
 		if err := db.Tx(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, sb.String(), args...)
