@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/rand"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
@@ -93,10 +94,11 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// lock at BEGIN, so busy_timeout applies instead of an instant
 	// SQLITE_BUSY when a deferred transaction tries to upgrade.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_txlock=immediate")
+	drv, err := sqliteDriver()
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+		return nil, err
 	}
+	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + "&_txlock=immediate", drv: drv})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
@@ -104,16 +106,22 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 		w.Close()
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	r, err := sql.Open("sqlite", "file:"+path+"?"+pragmas+"&_pragma=query_only(1)")
-	if err != nil {
-		w.Close()
-		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
-	}
+	r := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + "&_pragma=query_only(1)", drv: drv})
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.Write, db.Read, db.Dialect = w, r, SQLite
 	db.writer = make(chan struct{}, 1)
 	return db, nil
+}
+
+// sqliteDriver is the registered modernc.org/sqlite driver.
+func sqliteDriver() (driver.Driver, error) {
+	db, err := sql.Open("sqlite", "")
+	if err != nil {
+		return nil, fmt.Errorf("sqlite driver: %w", err)
+	}
+	defer db.Close()
+	return db.Driver(), nil
 }
 
 // Close closes every pool.
