@@ -275,13 +275,13 @@ func (s *Service) Create(ctx context.Context, actor anchor.Actor, n NewCase) (Ca
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status,
 			created_at, updated_at, first_response_at, last_response_at, contact_count, last_seq, version,
 			sla_segment_id, sla_calendar_id, sla_first_response_ms, sla_next_update_ms, sla_resolution_ms, sla_at_risk_share,
-			first_response_due_at, next_update_due_at, resolution_due_at, sla_clocks, sla_check_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $9, $10, $10, $11, $12, 1, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)`,
+			first_response_due_at, next_update_due_at, resolution_due_at, sla_clocks, sla_check_at, first_response_decided_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'new', $9, $9, $10, $10, $11, $12, 1, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)`,
 			c.ID, n.CustomerID, n.Subject, n.Description, n.Channel, n.Category, n.Priority, store.NullString(owner), store.Millis(now),
 			store.NullMillis(c.FirstResponseAt), c.ContactCount, len(events),
 			segment, store.NullString(calID), nullDur(t.FirstResponse), nullDur(t.NextUpdate), nullDur(t.Resolution), share,
 			store.NullMillis(clocks.FirstResponse.DueAt), store.NullMillis(clocks.NextUpdate.DueAt), store.NullMillis(clocks.Resolution.DueAt),
-			string(doc), store.NullMillis(clocks.NextChange(now))); err != nil {
+			string(doc), store.NullMillis(clocks.NextChange(now)), store.NullMillis(decidedAt(clocks.FirstResponse))); err != nil {
 			return fmt.Errorf("insert case: %w", err)
 		}
 		if owed {

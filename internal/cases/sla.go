@@ -123,7 +123,12 @@ func storeClocks(ctx context.Context, tx *sql.Tx, id string, c servicelevel.Case
 	if err != nil {
 		return fmt.Errorf("clocks of case %s: %w", id, err)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE cases SET first_response_due_at = $2, next_update_due_at = $3, resolution_due_at = $4, sla_clocks = $5, sla_check_at = $6 WHERE id = $1`,
+	// The decided instants follow from the due times and the met times
+	// (first_response_at, resolved_at), which the row holds.
+	if _, err := tx.ExecContext(ctx, `UPDATE cases SET first_response_due_at = $2, next_update_due_at = $3, resolution_due_at = $4, sla_clocks = $5, sla_check_at = $6,
+		first_response_decided_at = CASE WHEN CAST($2 AS BIGINT) IS NULL THEN NULL WHEN first_response_at IS NOT NULL AND first_response_at <= $2 THEN first_response_at ELSE $2 END,
+		resolution_decided_at = CASE WHEN CAST($4 AS BIGINT) IS NULL THEN NULL WHEN resolved_at IS NOT NULL AND resolved_at <= $4 THEN resolved_at ELSE $4 END
+		WHERE id = $1`,
 		id, store.NullMillis(c.FirstResponse.DueAt), store.NullMillis(c.NextUpdate.DueAt), store.NullMillis(c.Resolution.DueAt), string(doc),
 		store.NullMillis(c.NextChange(now))); err != nil {
 		return fmt.Errorf("store clocks of case %s: %w", id, err)
@@ -220,4 +225,16 @@ func (s *Service) CustomerSegmentChanged(ctx context.Context, tx *sql.Tx, custom
 		}
 	}
 	return rows.Err()
+}
+
+// decidedAt is when a clock was decided: when met, if in time, else at its
+// due time (the metrics place a case in a period by it).
+func decidedAt(c servicelevel.Clock) *time.Time {
+	switch {
+	case c.DueAt == nil:
+		return nil
+	case c.MetAt != nil && !c.MetAt.After(*c.DueAt):
+		return c.MetAt
+	}
+	return c.DueAt
 }

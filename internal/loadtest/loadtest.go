@@ -101,8 +101,8 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 		// the stored due times, as on a live system.
 		sb.WriteString(`INSERT INTO cases (id, customer_id, subject, description, channel, category, priority, owner_id, status, created_at, updated_at, version,
 			first_response_at, first_response_due_at, resolution_due_at, resolved_at, closed_at,
-			sla_segment_id, sla_first_response_ms, sla_resolution_ms, sla_at_risk_share) VALUES `)
-		args := make([]any, 0, n*12)
+			sla_segment_id, sla_first_response_ms, sla_resolution_ms, sla_at_risk_share, first_response_decided_at, resolution_decided_at) VALUES `)
+		args := make([]any, 0, n*14)
 		for i := 0; i < n; i++ {
 			at := start.Add(time.Duration(done+i) * (365 * 24 * time.Hour) / time.Duration(spec.Cases))
 			ci := rng.IntN(len(w.Customers))
@@ -125,10 +125,11 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 				sb.WriteString(", ")
 			}
 			k := len(args)
-			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', $%d, 'normal', $%d, $%d, $%d, $%d, 1, $%d, $%d, $%d, $%d, $%d, $%d, 14400000, 86400000, 0.75)",
-				k+1, k+2, k+3, k+4, k+5, k+6, k+6, k+7, k+8, k+9, k+10, k+11, k+12)
+			fmt.Fprintf(&sb, "($%d, $%d, 'Seeded case', '', 'email', $%d, 'normal', $%d, $%d, $%d, $%d, 1, $%d, $%d, $%d, $%d, $%d, $%d, 14400000, 86400000, 0.75, $%d, $%d)",
+				k+1, k+2, k+3, k+4, k+5, k+6, k+6, k+7, k+8, k+9, k+10, k+11, k+12, k+13, k+14)
 			args = append(args, store.NewID(at), w.Customers[ci], categories[rng.IntN(len(categories))], w.Agents[ci%len(w.Agents)], st, created,
-				fr, created+4*3600_000, created+24*3600_000, resolved, closed, seg.ID)
+				fr, created+4*3600_000, created+24*3600_000, resolved, closed, seg.ID,
+				min(fr, created+4*3600_000), resolutionDecided(resolved, created+24*3600_000))
 		}
 		if err := db.Tx(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, sb.String(), args...)
@@ -220,4 +221,13 @@ func ScheduleChecks(ctx context.Context, db *store.DB, due int) error {
 	}
 	_, err := db.Write.ExecContext(ctx, `ANALYZE`)
 	return err
+}
+
+// resolutionDecided is when a seeded case's resolution clock was decided:
+// at the resolution if in time, else at the due time.
+func resolutionDecided(resolved sql.NullInt64, due int64) int64 {
+	if resolved.Valid && resolved.Int64 <= due {
+		return resolved.Int64
+	}
+	return due
 }

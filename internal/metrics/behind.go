@@ -52,7 +52,7 @@ func (s *Service) CasesBehind(ctx context.Context, key string, p Period, by, cut
 		}
 		args = append(args, store.Millis(p.Start), store.Millis(p.End))
 		n := len(args)
-		r.where = strings.ReplaceAll(r.where, "{{from}}", fmt.Sprintf("$%d", n-1)) + fmt.Sprintf(" AND %[1]s >= $%[2]d AND %[1]s < $%[3]d", r.at, n-1, n)
+		r.where += fmt.Sprintf(" AND %[1]s >= $%[2]d AND %[1]s < $%[3]d", r.at, n-1, n)
 	}
 	if by != "" {
 		def, _ := Lookup(key)

@@ -13,9 +13,8 @@ import (
 type batchFunc func(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error)
 
 // bucketQuery is an aggregate of (cut, num, den) rows placed in periods by
-// an instant: SQL holds {{bucket}} (the period index of the row),
-// {{range}} (the rows of all periods) and may use {{from}} (the first
-// period's start), and its own $1..$n for Args.
+// an instant: SQL holds {{bucket}} (the period index of the row) and
+// {{range}} (the rows of all periods), and its own $1..$n for Args.
 type bucketQuery struct {
 	At   string
 	SQL  string
@@ -40,8 +39,7 @@ func (s *Service) runBucketed(ctx context.Context, periods []Period, q bucketQue
 	}
 	args = append(args, store.Millis(periods[0].Start), store.Millis(periods[len(periods)-1].End))
 	rng := fmt.Sprintf("%[1]s >= $%[2]d AND %[1]s < $%[3]d", q.At, len(args)-1, len(args))
-	from := fmt.Sprintf("$%d", len(args)-1)
-	query := strings.NewReplacer("{{bucket}}", bucket, "{{range}}", rng, "{{from}}", from).Replace(q.SQL)
+	query := strings.NewReplacer("{{bucket}}", bucket, "{{range}}", rng).Replace(q.SQL)
 	rows, err := s.DB.Read.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err

@@ -2,7 +2,6 @@ package metrics
 
 import (
 	"context"
-	"fmt"
 	"math"
 	"sort"
 	"time"
@@ -36,8 +35,7 @@ const DefaultFCRWindow = 7 * 24 * time.Hour
 // caseRule is a case metric's definition in SQL, written once and used
 // both to count (the metric) and to list what was counted (the cases
 // behind a number). Its SQL uses the aliases c (cases), cu (customers),
-// and b (callbacks) or h (handoffs); $1.. are the rule's own arguments,
-// and {{from}} the start of the first period, for a sargable prefilter.
+// and b (callbacks) or h (handoffs); $1.. are the rule's own arguments.
 type caseRule struct {
 	from  string // the FROM clause
 	at    string // the instant that places a row in a period
@@ -54,19 +52,11 @@ func nowArg(_ context.Context, s *Service) ([]any, error) {
 	return []any{store.Millis(s.DB.Now())}, nil
 }
 
-// decided is the SQL instant a clock was decided: when it was met, if in
-// time, else its due time.
-func decided(met, due string) string {
-	return fmt.Sprintf("(CASE WHEN %[1]s IS NOT NULL AND %[1]s <= %[2]s THEN %[1]s ELSE %[2]s END)", met, due)
-}
-
-// clockRule: clocks decided in the period and not later than now, met in
-// time among met or due. A clock decided at or after from was due at or
-// after from (met before its due time, or missed at it): "due >= from"
-// lets the index on the due time skip the past.
-func clockRule(met, due string) caseRule {
-	at := decided("c."+met, "c."+due)
-	return caseRule{from: caseFrom, at: at, where: "c." + due + " >= {{from}} AND " + at + " <= $1",
+// clockRule: clocks decided in the period and not later than now (a clock
+// is decided when met, if in time, else at its due time; cases stores that
+// instant, indexed), met in time among met or due.
+func clockRule(met, due, decidedCol string) caseRule {
+	return caseRule{from: caseFrom, at: "c." + decidedCol, where: "c." + decidedCol + " <= $1",
 		met: "c." + met + " IS NOT NULL AND c." + met + " <= c." + due, due: "c." + due, agent: "COALESCE(c.owner_id, '')", args: nowArg}
 }
 
@@ -91,8 +81,8 @@ var caseRules = map[string]caseRule{
 	"callback_punctuality": {from: `callbacks b JOIN cases c ON c.id = b.case_id JOIN customers cu ON cu.id = c.customer_id`,
 		at: "b.window_end", where: "b.status <> 'cancelled'", met: "b.status = 'made' AND b.made_at >= b.window_start AND b.made_at <= b.window_end",
 		due: "b.window_end", agent: "COALESCE(b.owner_id, '')"},
-	"first_response": clockRule("first_response_at", "first_response_due_at"),
-	"resolution":     clockRule("resolved_at", "resolution_due_at"),
+	"first_response": clockRule("first_response_at", "first_response_due_at", "first_response_decided_at"),
+	"resolution":     clockRule("resolved_at", "resolution_due_at", "resolution_decided_at"),
 	// Handoffs due in the period (and already due), completed by their due
 	// time; returned and cancelled ones are left out.
 	"handoff_on_time": {from: `handoffs h JOIN cases c ON c.id = h.case_id JOIN customers cu ON cu.id = c.customer_id`,
