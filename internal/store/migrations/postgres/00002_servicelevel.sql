@@ -72,7 +72,6 @@ ALTER TABLE cases ADD COLUMN sla_clocks TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE cases ADD COLUMN sla_escalated TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE cases ADD COLUMN sla_check_at BIGINT;
 CREATE INDEX cases_sla_check ON cases(sla_check_at) WHERE sla_check_at IS NOT NULL;
-CREATE INDEX cases_owner_due ON cases(owner_id, resolution_due_at) WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal');
 
 ALTER TABLE handoffs ADD COLUMN sla_calendar_id TEXT;
 ALTER TABLE handoffs ADD COLUMN sla_at_risk_share DOUBLE PRECISION;

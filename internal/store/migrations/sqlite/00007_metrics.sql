@@ -61,16 +61,12 @@ CREATE TABLE org_settings (
 -- The reads of the case metrics (cases(resolved_at) is indexed by 00004).
 CREATE INDEX cases_created_at ON cases(created_at);
 CREATE INDEX cases_customer_category ON cases(customer_id, category, created_at);
-CREATE INDEX cases_first_response_due ON cases(first_response_due_at) WHERE first_response_due_at IS NOT NULL;
-CREATE INDEX cases_resolution_due ON cases(resolution_due_at) WHERE resolution_due_at IS NOT NULL;
 CREATE INDEX callbacks_window_end ON callbacks(window_end);
 CREATE INDEX handoffs_due ON handoffs(due_at);
 
 -- +goose Down
 DROP INDEX handoffs_due;
 DROP INDEX callbacks_window_end;
-DROP INDEX cases_resolution_due;
-DROP INDEX cases_first_response_due;
 DROP INDEX cases_customer_category;
 DROP INDEX cases_created_at;
 DROP TABLE org_settings;
