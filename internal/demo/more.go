@@ -105,7 +105,7 @@ func (w *world) voice(ctx context.Context) error {
 		"threat":      {"Customer is comparing offers from a competitor"},
 	}
 	types := []string{"praise", "praise", "complaint", "complaint", "complaint", "idea", "idea", "issue", "opportunity", "threat"}
-	n := max(len(w.custs)/10, 20)
+	n := max(len(w.custs)/5, 20) // enough that every week has complaints and praise
 	for i := 0; i < n; i++ {
 		typ := types[w.rng.IntN(len(types))]
 		w.at(w.end.Add(-time.Duration(w.rng.Int64N(int64(w.span)))))
