@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"time"
 
 	"anchor/internal/cases"
@@ -27,6 +28,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	due := fs.Int("escalations", 1_000, "open cases whose SLA state changed, for the escalation scan (0 skips it)")
 	active := fs.Float64("active-share", 0.2, "share of the seeded cases still open")
 	skipMetrics := fs.Bool("skip-metrics", false, "skip the metric measurements")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the HTTP measurements to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -67,6 +69,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	}
 	defer srv.Close()
 
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+	}
 	r := loadtest.Run(ctx, *clients, *creates, func(ctx context.Context, c, i int) error {
 		return srv.Do(ctx, w.AgentTokens[c%len(w.AgentTokens)], "POST", "/api/v1/cases", loadtest.CreateCaseBody(w.Customers[i%len(w.Customers)]), 201)
 	})
@@ -80,6 +92,9 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "agent's open cases, 50 a page, %d clients: %s\n", *clients, r)
 	if r.FirstError != nil {
 		fmt.Fprintf(e.stdout, "  first error: %v\n", r.FirstError)
+	}
+	if *cpuProfile != "" {
+		pprof.StopCPUProfile()
 	}
 	if *due > 0 {
 		if err := loadtest.ScheduleChecks(ctx, db, *due); err != nil {

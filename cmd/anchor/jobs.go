@@ -12,7 +12,8 @@ import (
 
 // startJobs runs the server's background work every interval until ctx
 // ends: the service-level escalation scan, the daily metric rollups and
-// the webhook deliveries. The work is claimed in the database (or, for the
+// the webhook deliveries; and once a day it refreshes the planner's
+// statistics (store.Analyze), which drift as the tables grow. The work is claimed in the database (or, for the
 // rollups, written only if nothing changed meanwhile), so any number of
 // servers may run it.
 // The returned function waits for the loop to finish.
@@ -23,8 +24,18 @@ func startJobs(ctx context.Context, api *httpapi.Server, logger *slog.Logger, in
 		defer wg.Done()
 		t := time.NewTicker(interval)
 		defer t.Stop()
+		var analyzed time.Time
 		for {
 			runJobs(ctx, api, logger)
+			if time.Since(analyzed) >= 24*time.Hour {
+				t0 := time.Now()
+				if err := api.DB.Analyze(ctx); err != nil && ctx.Err() == nil {
+					logger.Error("analyze", "error", err)
+				} else if err == nil {
+					logger.Info("statistics refreshed", "took", time.Since(t0).Round(time.Millisecond))
+				}
+				analyzed = time.Now()
+			}
 			select {
 			case <-ctx.Done():
 				return

@@ -139,12 +139,8 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 		}
 		done += n
 	}
-	if db.Dialect == store.Postgres {
-		if _, err := db.Write.ExecContext(ctx, `ANALYZE`); err != nil {
-			return w, fmt.Errorf("seed: analyze: %w", err)
-		}
-	} else if _, err := db.Write.ExecContext(ctx, `ANALYZE`); err != nil {
-		return w, fmt.Errorf("seed: analyze: %w", err)
+	if err := db.Analyze(ctx); err != nil {
+		return w, fmt.Errorf("seed: %w", err)
 	}
 	return w, nil
 }
@@ -219,8 +215,7 @@ func ScheduleChecks(ctx context.Context, db *store.DB, due int) error {
 		SELECT id FROM cases WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal') ORDER BY id LIMIT $2)`, now, due); err != nil {
 		return fmt.Errorf("schedule checks: %w", err)
 	}
-	_, err := db.Write.ExecContext(ctx, `ANALYZE`)
-	return err
+	return db.Analyze(ctx)
 }
 
 // resolutionDecided is when a seeded case's resolution clock was decided:

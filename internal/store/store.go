@@ -50,11 +50,11 @@ type DB struct {
 	// metrics can be tested at any instant. It returns UTC.
 	Now func() time.Time
 
-	// writer queues SQLite's writers first come, first served. The one
-	// writer connection would serialise them anyway, but database/sql hands
-	// a freed connection to a random waiter, which under load gives a few
-	// unlucky requests many times the median wait.
-	writer chan struct{}
+	// writer runs SQLite's write transactions first come, first served
+	// (database/sql would hand the one connection to a random waiter, which
+	// under load gives a few unlucky requests many times the median wait),
+	// and commits those that wait together (group.go).
+	writer *groupWriter
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL server rather than a
@@ -94,11 +94,14 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// lock at BEGIN, so busy_timeout applies instead of an instant
 	// SQLITE_BUSY when a deferred transaction tries to upgrade.
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
+	// The writer keeps the journal of a statement or savepoint in memory:
+	// in a temporary file it is a write system call a page.
+	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)"
 	drv, err := sqliteDriver()
 	if err != nil {
 		return nil, err
 	}
-	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas + "&_txlock=immediate", drv: drv})
+	w := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + wpragmas + "&_txlock=immediate", drv: drv})
 	w.SetMaxOpenConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
@@ -110,7 +113,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxOpenConns(4)
 	r.SetMaxIdleConns(4)
 	db.Write, db.Read, db.Dialect = w, r, SQLite
-	db.writer = make(chan struct{}, 1)
+	db.writer = newGroupWriter(w)
 	return db, nil
 }
 
@@ -127,6 +130,9 @@ func sqliteDriver() (driver.Driver, error) {
 // Close closes every pool.
 func (db *DB) Close() error {
 	var errs []error
+	if db.writer != nil {
+		db.writer.close()
+	}
 	errs = append(errs, db.Write.Close())
 	if db.Read != db.Write {
 		errs = append(errs, db.Read.Close())
@@ -139,14 +145,11 @@ func (db *DB) Close() error {
 
 // Tx runs fn in one write transaction and commits it if fn returns nil, so
 // that an event and the state it changes are written together or not at all.
+// On SQLite fn may share the commit with other transactions (group.go); it
+// runs on another goroutine then, and must not wait for another Tx.
 func (db *DB) Tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	if db.writer != nil {
-		select {
-		case db.writer <- struct{}{}:
-			defer func() { <-db.writer }()
-		case <-ctx.Done():
-			return fmt.Errorf("begin transaction: %w", ctx.Err())
-		}
+		return db.writer.run(ctx, fn)
 	}
 	tx, err := db.Write.BeginTx(ctx, nil)
 	if err != nil {

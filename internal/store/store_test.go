@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -111,4 +112,124 @@ func TestStatementCache(t *testing.T) {
 			t.Fatalf("query %d: %d, %v", i, n, err)
 		}
 	}
+}
+
+func TestAnalyze(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for i := 0; i < 20; i++ {
+			if _, err := db.Write.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ($1, $2, $3)`, fmt.Sprint(i), fmt.Sprint("s", i), int64(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := db.Analyze(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Analyze(ctx); err != nil { // and again, over its own statistics
+			t.Fatalf("second analyze: %v", err)
+		}
+		if db.Dialect != store.SQLite {
+			return
+		}
+		var estimates, samples int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat1 WHERE tbl = 'segments'`).Scan(&estimates); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM sqlite_stat4`).Scan(&samples); err != nil {
+			t.Fatal(err)
+		}
+		if estimates == 0 || samples != 0 {
+			t.Fatalf("segments has %d index estimates and the database %d samples, want some and none", estimates, samples)
+		}
+	})
+}
+
+// TestConcurrentTransactions: many transactions at once, every third
+// failing after its insert. On SQLite they share commits (group commit):
+// a failure must take back only its own writes, and a panic must reach its
+// own caller.
+func TestConcurrentTransactions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		const n = 120
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 0; i < n; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				errs[i] = db.Tx(ctx, func(tx *sql.Tx) error {
+					if _, err := tx.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ($1, $2, $3)`, fmt.Sprint(i), fmt.Sprint("s", i), int64(i)); err != nil {
+						return err
+					}
+					if i%3 == 0 {
+						return fmt.Errorf("refused %d", i)
+					}
+					return nil
+				})
+			}()
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if want := i%3 == 0; (err != nil) != want {
+				t.Fatalf("transaction %d: error %v, want failure %v", i, err, want)
+			}
+		}
+		rows, err := db.Read.QueryContext(ctx, `SELECT created_at FROM segments ORDER BY created_at`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got []int64
+		for rows.Next() {
+			var v int64
+			if err := rows.Scan(&v); err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		var want []int64
+		for i := 0; i < n; i++ {
+			if i%3 != 0 {
+				want = append(want, int64(i))
+			}
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("segments stored %v, want %v", got, want)
+		}
+
+		// A panic inside a transaction reaches its caller, and the writer
+		// goes on serving the others.
+		func() {
+			defer func() {
+				if p := recover(); p != "boom" {
+					t.Fatalf("recovered %v, want boom", p)
+				}
+			}()
+			db.Tx(ctx, func(tx *sql.Tx) error { //nolint:errcheck // it panics
+				if _, err := tx.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ('p', 'panic', 0)`); err != nil {
+					return err
+				}
+				panic("boom")
+			})
+		}()
+		var count int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM segments WHERE id = 'p'`).Scan(&count); err != nil || count != 0 {
+			t.Fatalf("the panicking transaction left %d rows (%v)", count, err)
+		}
+		if err := db.Tx(ctx, func(tx *sql.Tx) error { return nil }); err != nil {
+			t.Fatalf("after a panic: %v", err)
+		}
+
+		// A caller whose context has ended is told so, and writes nothing.
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		err = db.Tx(cctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ('c', 'cancelled', 0)`)
+			return err
+		})
+		if !errors.Is(err, context.Canceled) {
+			t.Fatalf("cancelled caller: %v, want context.Canceled", err)
+		}
+	})
 }
