@@ -44,6 +44,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("bench: %s exists; give a new file or an empty PostgreSQL database", *dsn)
 		}
 	}
+	tuneGC(e)
 	db, err := openMigrated(ctx, *dsn)
 	if err != nil {
 		return err

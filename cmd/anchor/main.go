@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"sort"
 	"strings"
 	"syscall"
@@ -120,4 +121,20 @@ func envOr(e *env, name, def string) string {
 
 func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// serverGCPercent is the garbage collector's target for the commands that
+// serve requests, unless GOGC says otherwise. The live heap of a server is
+// small (tens of MB), so at Go's default of 100 the collector runs every few
+// MB of allocation; a page of 50 cases spent about a quarter of its CPU in
+// collection and the preemptions it causes (0.8–1.0 ms at 100, 0.6–0.8 ms
+// at 400, measured with a CPU profile and getrusage). The price is a larger
+// heap under load, not at rest.
+const serverGCPercent = 400
+
+// tuneGC applies serverGCPercent when the environment does not set GOGC.
+func tuneGC(e *env) {
+	if e.getenv("GOGC") == "" {
+		debug.SetGCPercent(serverGCPercent)
+	}
 }

@@ -26,6 +26,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	tuneGC(e)
 	logger := newLogger(e.stderr, slog.LevelInfo)
 	db, err := openMigrated(ctx, *dsn)
 	if err != nil {

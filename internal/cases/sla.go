@@ -161,8 +161,11 @@ func (s *Service) pause(ctx context.Context, tx *sql.Tx, id, from, to string, no
 
 // clocksOf decodes stored clocks and settles their states at now.
 func clocksOf(doc string, now time.Time) *servicelevel.CaseClocks {
-	var c servicelevel.CaseClocks
-	if doc == "" || doc == "{}" || json.Unmarshal([]byte(doc), &c) != nil {
+	if doc == "" || doc == "{}" {
+		return nil
+	}
+	c, err := servicelevel.ParseCaseClocks(doc)
+	if err != nil {
 		return nil
 	}
 	c.FirstResponse.State = settled(c.FirstResponse, now)
