@@ -54,7 +54,8 @@ type DB struct {
 	// (database/sql would hand the one connection to a random waiter, which
 	// under load gives a few unlucky requests many times the median wait),
 	// and commits those that wait together (group.go).
-	writer *groupWriter
+	writer       *groupWriter
+	checkpointer *checkpointer
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL server rather than a
@@ -96,7 +97,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
 	// The writer keeps the journal of a statement or savepoint in memory:
 	// in a temporary file it is a write system call a page.
-	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)"
+	// It never checkpoints the log itself: the checkpointer does
+	// (checkpoint.go).
+	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)"
 	drv, err := sqliteDriver()
 	if err != nil {
 		return nil, err
@@ -114,6 +117,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxIdleConns(4)
 	db.Write, db.Read, db.Dialect = w, r, SQLite
 	db.writer = newGroupWriter(w)
+	cp := sql.OpenDB(cachingConnector{dsn: "file:" + path + "?" + pragmas, drv: drv})
+	cp.SetMaxOpenConns(1)
+	db.checkpointer = newCheckpointer(cp)
 	return db, nil
 }
 
@@ -132,6 +138,9 @@ func (db *DB) Close() error {
 	var errs []error
 	if db.writer != nil {
 		db.writer.close()
+	}
+	if db.checkpointer != nil {
+		errs = append(errs, db.checkpointer.close())
 	}
 	errs = append(errs, db.Write.Close())
 	if db.Read != db.Write {
