@@ -268,7 +268,7 @@ func (s *Service) Callbacks(ctx context.Context, f CallbackFilter) ([]Callback, 
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+callbackColumns+` FROM callbacks
 		WHERE id < $1 AND ($2 = '' OR owner_id = $2) AND ($3 = '' OR case_id = $3) AND ($4 = '' OR status = $4)
 		AND (CAST($5 AS BIGINT) = 0 OR (status = 'promised' AND window_start < $5))
-		ORDER BY id DESC LIMIT $6`, f.CursorOrMax(), f.OwnerID, f.CaseID, f.Status, due, limit+1)
+		ORDER BY id DESC`+store.Limit(limit+1), f.CursorOrMax(), f.OwnerID, f.CaseID, f.Status, due)
 	if err != nil {
 		return nil, "", fmt.Errorf("list callbacks: %w", err)
 	}

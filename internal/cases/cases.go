@@ -490,7 +490,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Case, string, error) {
 	if f.SegmentID != "" {
 		where = append(where, "c.customer_id IN (SELECT id FROM customers WHERE segment_id = "+arg(f.SegmentID)+")")
 	}
-	q := `SELECT ` + columns + ` FROM cases c WHERE ` + strings.Join(where, " AND ") + ` ORDER BY c.id DESC LIMIT ` + arg(limit+1)
+	q := `SELECT ` + columns + ` FROM cases c WHERE ` + strings.Join(where, " AND ") + ` ORDER BY c.id DESC` + store.Limit(limit+1)
 	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list cases: %w", err)

@@ -68,11 +68,11 @@ func (s *Service) escalateBatch(ctx context.Context, table string) (int, Escalat
 	claimed := 0
 	now := s.DB.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		q := `SELECT id FROM ` + table + ` WHERE sla_check_at <= $1 ORDER BY sla_check_at LIMIT $2`
+		q := `SELECT id FROM ` + table + ` WHERE sla_check_at <= $1 ORDER BY sla_check_at` + store.Limit(escalationBatch)
 		if s.DB.Dialect == store.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
-		rows, err := tx.QueryContext(ctx, q, store.Millis(now), escalationBatch)
+		rows, err := tx.QueryContext(ctx, q, store.Millis(now))
 		if err != nil {
 			return fmt.Errorf("claim %s to escalate: %w", table, err)
 		}

@@ -341,7 +341,7 @@ func (s *Service) Handoffs(ctx context.Context, f HandoffFilter) ([]Handoff, str
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+handoffColumns+` FROM handoffs
 		WHERE id < $1 AND ($2 = '' OR department_id = $2) AND ($3 = '' OR case_id = $3) AND ($4 = '' OR status = $4)
 		AND ($5 = FALSE OR status IN ('sent', 'accepted'))
-		ORDER BY id DESC LIMIT $6`, f.CursorOrMax(), f.DepartmentID, f.CaseID, f.Status, f.Open, limit+1)
+		ORDER BY id DESC`+store.Limit(limit+1), f.CursorOrMax(), f.DepartmentID, f.CaseID, f.Status, f.Open)
 	if err != nil {
 		return nil, "", fmt.Errorf("list handoffs: %w", err)
 	}

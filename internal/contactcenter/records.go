@@ -157,7 +157,7 @@ func (s *Service) ContactRecords(ctx context.Context, f RecordFilter) ([]Contact
 	limit := f.Page.Size()
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+strings.Join(recordColumns, ", ")+` FROM cc_contact_records
 		WHERE id >= $1 AND id < $2 AND ($3 = '' OR queue_id = $3) AND ($4 = '' OR agent_id = $4) AND ($5 = '' OR outcome = $5) AND ($6 = '' OR call_id = $6)
-		ORDER BY id DESC LIMIT $7`, lo, hi, f.QueueID, f.AgentID, f.Outcome, f.CallID, limit+1)
+		ORDER BY id DESC`+store.Limit(limit+1), lo, hi, f.QueueID, f.AgentID, f.Outcome, f.CallID)
 	if err != nil {
 		return nil, "", fmt.Errorf("unable to list contact records: %w", err)
 	}
@@ -192,7 +192,7 @@ func (s *Service) AgentSessions(ctx context.Context, f SessionFilter) ([]AgentSe
 	limit := f.Page.Size()
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+strings.Join(sessionColumns, ", ")+` FROM cc_agent_sessions
 		WHERE id >= $1 AND id < $2 AND ($3 = '' OR agent_id = $3) AND ($4 = '' OR agent = $4) AND ($5 = '' OR kind = $5)
-		ORDER BY id DESC LIMIT $6`, lo, hi, f.AgentID, f.Agent, f.Kind, limit+1)
+		ORDER BY id DESC`+store.Limit(limit+1), lo, hi, f.AgentID, f.Agent, f.Kind)
 	if err != nil {
 		return nil, "", fmt.Errorf("unable to list agent sessions: %w", err)
 	}

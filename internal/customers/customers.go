@@ -390,7 +390,7 @@ func (s *Service) List(ctx context.Context, f Filter) ([]Customer, string, error
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+columns+` FROM customers
 		WHERE id < $1 AND ($2 = '' OR segment_id = $2) AND ($3 = '' OR owner_id = $3)
 		AND ($4 = '' OR LOWER(name) LIKE $4 ESCAPE '\' OR LOWER(COALESCE(external_id, '')) LIKE $4 ESCAPE '\')
-		ORDER BY id DESC LIMIT $5`, f.CursorOrMax(), f.SegmentID, f.OwnerID, like, limit+1)
+		ORDER BY id DESC`+store.Limit(limit+1), f.CursorOrMax(), f.SegmentID, f.OwnerID, like)
 	if err != nil {
 		return nil, "", fmt.Errorf("list customers: %w", err)
 	}

@@ -647,7 +647,7 @@ func (s *Service) List(ctx context.Context, actor anchor.Actor, f Filter) ([]Ite
 	if f.To != nil {
 		where = append(where, "captured_at < "+arg(store.Millis(*f.To)))
 	}
-	q := `SELECT ` + columns + ` FROM feedback_items WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC LIMIT ` + arg(limit+1)
+	q := `SELECT ` + columns + ` FROM feedback_items WHERE ` + strings.Join(where, " AND ") + ` ORDER BY id DESC` + store.Limit(limit+1)
 	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list feedback: %w", err)

@@ -41,11 +41,11 @@ func (s *Service) Deliver(ctx context.Context, batch int) (int, error) {
 	now := s.DB.Now()
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
 		q := `SELECT d.id, w.url, w.secret, d.payload, d.attempts FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
-			WHERE d.next_attempt_at <= $1 ORDER BY d.next_attempt_at LIMIT $2`
+			WHERE d.next_attempt_at <= $1 ORDER BY d.next_attempt_at` + store.Limit(batch)
 		if s.DB.Dialect == store.Postgres {
 			q += ` FOR UPDATE OF d SKIP LOCKED`
 		}
-		rows, err := tx.QueryContext(ctx, q, store.Millis(now), batch)
+		rows, err := tx.QueryContext(ctx, q, store.Millis(now))
 		if err != nil {
 			return fmt.Errorf("claim deliveries: %w", err)
 		}

@@ -92,8 +92,8 @@ func (s *Service) Notify(ctx context.Context, tx *sql.Tx, e Event) error {
 func (s *Service) List(ctx context.Context, userID string, unread bool, p store.Page) ([]Notification, string, error) {
 	limit := p.Size()
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, user_id, kind, COALESCE(case_id, ''), subject_type, subject_id, message, data, created_at, read_at
-		FROM notifications WHERE user_id = $1 AND id < $2 AND ($3 = FALSE OR read_at IS NULL) ORDER BY id DESC LIMIT $4`,
-		userID, p.CursorOrMax(), unread, limit+1)
+		FROM notifications WHERE user_id = $1 AND id < $2 AND ($3 = FALSE OR read_at IS NULL) ORDER BY id DESC`+store.Limit(limit+1),
+		userID, p.CursorOrMax(), unread)
 	if err != nil {
 		return nil, "", fmt.Errorf("list notifications: %w", err)
 	}

@@ -438,7 +438,7 @@ func (s *Service) Evaluations(ctx context.Context, actor anchor.Actor, f Evaluat
 		where = append(where, "e.evaluated_at < "+arg(store.Millis(*f.To)))
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+evalColumns+evalFrom+` WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY e.id DESC LIMIT `+arg(limit+1), args...)
+		` ORDER BY e.id DESC`+store.Limit(limit+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list evaluations: %w", err)
 	}

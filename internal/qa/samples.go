@@ -345,11 +345,10 @@ func (s *Service) Assignments(ctx context.Context, actor anchor.Actor, f Assignm
 			where = append(where, fmt.Sprintf("%s = $%d", c.col, len(args)))
 		}
 	}
-	args = append(args, limit+1)
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT a.id, a.sample_id, s.week, a.contact_id, a.case_id, a.agent_id, a.supervisor_id,
 		COALESCE(s.form_id, ''), a.status, COALESCE(a.evaluation_id, ''), a.created_at, a.done_at
 		FROM qa_assignments a JOIN qa_samples s ON s.id = a.sample_id
-		WHERE `+strings.Join(where, " AND ")+fmt.Sprintf(` ORDER BY a.id DESC LIMIT $%d`, len(args)), args...)
+		WHERE `+strings.Join(where, " AND ")+` ORDER BY a.id DESC`+store.Limit(limit+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list assignments: %w", err)
 	}

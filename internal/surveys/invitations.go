@@ -145,7 +145,7 @@ func (s *Service) Invitations(ctx context.Context, f InvitationFilter) ([]Invita
 		where = append(where, "status = "+arg(f.Status))
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+invitationColumns+` FROM survey_invitations WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id DESC LIMIT `+arg(limit+1), args...)
+		` ORDER BY id DESC`+store.Limit(limit+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list survey invitations: %w", err)
 	}

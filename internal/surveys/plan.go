@@ -139,7 +139,7 @@ func (s *Service) planCSAT(ctx context.Context, tx *sql.Tx, p Program, plannedUn
 	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.customer_id, c.resolved_at FROM cases c JOIN customers cu ON cu.id = c.customer_id
 		WHERE cu.segment_id = $1 AND c.resolved_at > $2 AND c.resolved_at <= $3
 		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.case_id = c.id AND i.kind = 'csat')
-		ORDER BY c.resolved_at, c.id LIMIT $4`, p.SegmentID, plannedUntil, upTo, PlanBatch)
+		ORDER BY c.resolved_at, c.id`+store.Limit(PlanBatch), p.SegmentID, plannedUntil, upTo)
 	if err != nil {
 		return res, fmt.Errorf("plan csat: %w", err)
 	}
@@ -216,7 +216,7 @@ func (s *Service) planNPS(ctx context.Context, tx *sql.Tx, p Program) (PlanResul
 		WHERE cu.segment_id = $1 AND cc.email <> ''
 		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.customer_id = cc.customer_id AND i.kind = 'nps'
 			AND i.contact_email = cc.email AND i.due_at > $2 AND i.status <> 'failed')
-		GROUP BY cc.customer_id, cc.email ORDER BY cc.customer_id, cc.email LIMIT $3`, p.SegmentID, since, PlanBatch)
+		GROUP BY cc.customer_id, cc.email ORDER BY cc.customer_id, cc.email`+store.Limit(PlanBatch), p.SegmentID, since)
 	if err != nil {
 		return res, fmt.Errorf("plan nps: %w", err)
 	}
@@ -255,7 +255,7 @@ func (s *Service) planAssessment(ctx context.Context, tx *sql.Tx, p Program) (Pl
 	period := now.Format("2006-01")
 	rows, err := tx.QueryContext(ctx, `SELECT cu.id FROM customers cu WHERE cu.segment_id = $1
 		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.customer_id = cu.id AND i.kind = 'assessment' AND i.period = $2)
-		ORDER BY cu.id LIMIT $3`, p.SegmentID, period, PlanBatch)
+		ORDER BY cu.id`+store.Limit(PlanBatch), p.SegmentID, period)
 	if err != nil {
 		return res, fmt.Errorf("plan assessment: %w", err)
 	}

@@ -483,7 +483,7 @@ func (s *Service) Responses(ctx context.Context, f ResponseFilter) ([]Response, 
 		where = append(where, "answered_at < "+arg(store.Millis(*f.To)))
 	}
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+responseColumns+` FROM survey_responses WHERE `+strings.Join(where, " AND ")+
-		` ORDER BY id DESC LIMIT `+arg(limit+1), args...)
+		` ORDER BY id DESC`+store.Limit(limit+1), args...)
 	if err != nil {
 		return nil, "", fmt.Errorf("list survey answers: %w", err)
 	}

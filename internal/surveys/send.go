@@ -300,8 +300,8 @@ func (s *Sender) claim(ctx context.Context) ([]string, error) {
 	err := db.Tx(ctx, func(tx *sql.Tx) error {
 		rows, err := tx.QueryContext(ctx, `UPDATE survey_invitations SET status = 'sending', claimed_by = $1, lease_until = $2, attempts = attempts + 1
 			WHERE status = 'pending' AND id IN (SELECT id FROM survey_invitations WHERE status = 'pending' AND due_at <= $3
-				ORDER BY due_at, id LIMIT $4`+lock+`) RETURNING id`,
-			s.ID, store.Millis(now.Add(s.Lease)), store.Millis(now), s.Batch)
+				ORDER BY due_at, id`+store.Limit(s.Batch)+lock+`) RETURNING id`,
+			s.ID, store.Millis(now.Add(s.Lease)), store.Millis(now))
 		if err != nil {
 			return fmt.Errorf("claim survey invitations: %w", err)
 		}
