@@ -29,10 +29,11 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	active := fs.Float64("active-share", 0.2, "share of the seeded cases still open")
 	skipMetrics := fs.Bool("skip-metrics", false, "skip the metric measurements")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the HTTP measurements to this file")
+	reuse := fs.Bool("reuse", false, "measure the database --db holds, seeded by an earlier run, instead of seeding a new one")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if !store.IsPostgres(*dsn) {
+	if !store.IsPostgres(*dsn) && !*reuse {
 		if *dsn == "anchor.db" { // the default: never seed the real database
 			dir, err := os.MkdirTemp("", "anchor-bench-")
 			if err != nil {
@@ -50,20 +51,31 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer db.Close()
-	var n int
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-		return err
-	}
-	if n > 0 {
-		return errors.New("bench: the database is not empty")
-	}
 	fmt.Fprintf(e.stdout, "engine %s, GOMAXPROCS %d, %s\n", db.Dialect, runtime.GOMAXPROCS(0), runtime.Version())
-	t0 := time.Now()
-	w, err := loadtest.Seed(ctx, db, loadtest.Spec{Cases: *nCases, ActiveShare: *active})
-	if err != nil {
-		return err
+	var w loadtest.World
+	if *reuse {
+		if w, err = loadtest.Existing(ctx, db); err != nil {
+			return err
+		}
+		var all, open int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('new', 'open', 'pending_customer', 'pending_internal') THEN 1 ELSE 0 END), 0) FROM cases`).Scan(&all, &open); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "reusing %d cases (%d open), %d customers, %d agents\n", all, open, len(w.Customers), len(w.Agents))
+	} else {
+		var n int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
+			return err
+		}
+		if n > 0 {
+			return errors.New("bench: the database is not empty (--reuse measures it as it is)")
+		}
+		t0 := time.Now()
+		if w, err = loadtest.Seed(ctx, db, loadtest.Spec{Cases: *nCases, ActiveShare: *active}); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "seeded %d cases, %d customers, %d agents in %.1fs\n", *nCases, len(w.Customers), len(w.Agents), time.Since(t0).Seconds())
 	}
-	fmt.Fprintf(e.stdout, "seeded %d cases, %d customers, %d agents in %.1fs\n", *nCases, len(w.Customers), len(w.Agents), time.Since(t0).Seconds())
 	srv, err := loadtest.Start(db)
 	if err != nil {
 		return err
@@ -147,7 +159,7 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	if err := yearByAgent("live from the events"); err != nil {
 		return err
 	}
-	t0 = time.Now()
+	t0 := time.Now()
 	rolled := 0
 	for {
 		n, err := ms.RollupDays(ctx, 1000)

@@ -226,3 +226,58 @@ func resolutionDecided(resolved sql.NullInt64, due int64) int64 {
 	}
 	return due
 }
+
+// Existing finds the world an earlier Seed made in db, with new tokens for
+// its admin and agents (Seed stored only their hashes), so that a database
+// seeded once can be measured again.
+func Existing(ctx context.Context, db *store.DB) (World, error) {
+	us := &users.Service{DB: db, KDF: users.TestKDF}
+	var w World
+	rows, err := db.Read.QueryContext(ctx, `SELECT id, role FROM users WHERE email LIKE 'bench-%@example.com' ORDER BY created_at, id`)
+	if err != nil {
+		return w, fmt.Errorf("bench world: %w", err)
+	}
+	var admin string
+	for rows.Next() {
+		var id, role string
+		if err := rows.Scan(&id, &role); err != nil {
+			rows.Close()
+			return w, fmt.Errorf("bench world: %w", err)
+		}
+		if role == users.RoleAdmin {
+			admin = id
+		} else {
+			w.Agents = append(w.Agents, id)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return w, fmt.Errorf("bench world: %w", err)
+	}
+	if admin == "" || len(w.Agents) == 0 {
+		return w, fmt.Errorf("bench world: the database holds no seeded bench users")
+	}
+	if _, w.AdminToken, err = us.CreateToken(ctx, admin, "bench", 0); err != nil {
+		return w, fmt.Errorf("bench world: %w", err)
+	}
+	for _, id := range w.Agents {
+		_, tok, err := us.CreateToken(ctx, id, "bench", 0)
+		if err != nil {
+			return w, fmt.Errorf("bench world: %w", err)
+		}
+		w.AgentTokens = append(w.AgentTokens, tok)
+	}
+	rows, err = db.Read.QueryContext(ctx, `SELECT id FROM customers ORDER BY created_at, id`)
+	if err != nil {
+		return w, fmt.Errorf("bench world: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return w, fmt.Errorf("bench world: %w", err)
+		}
+		w.Customers = append(w.Customers, id)
+	}
+	return w, rows.Err()
+}
