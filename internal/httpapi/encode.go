@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/reqlog"
 )
 
 // errorBody is the one shape of every error the API returns.
@@ -54,10 +55,7 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 func writeError(w http.ResponseWriter, r *http.Request, logger *slog.Logger, err error) {
 	var e *anchor.Error
 	if !errors.As(err, &e) {
-		id := ""
-		if ri := requestInfoFrom(r.Context()); ri != nil {
-			id = ri.id
-		}
+		id := reqlog.ID(r.Context())
 		logger.Error("internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
 		e = &anchor.Error{Code: anchor.EInternal, Message: "internal error; request id " + id}
 	}

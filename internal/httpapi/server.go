@@ -6,8 +6,6 @@ package httpapi
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -21,6 +19,7 @@ import (
 	"anchor/internal/customers"
 	"anchor/internal/departments"
 	"anchor/internal/notify"
+	"anchor/internal/reqlog"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/users"
@@ -109,7 +108,7 @@ func (s *Server) Handler() http.Handler {
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, r, s.Logger, anchor.Errorf(anchor.ENotFound, "no such endpoint: %s %s", r.Method, r.URL.Path))
 	})
-	return s.logged(s.recovered(mux))
+	return reqlog.Middleware(s.Logger, reqlog.Options{Message: "request", TrustCallerID: true})(s.recovered(mux))
 }
 
 func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
@@ -157,8 +156,8 @@ func (s *Server) authenticated(rt route) http.Handler {
 				return
 			}
 		}
-		if ri := requestInfoFrom(r.Context()); ri != nil {
-			ri.userID = u.ID
+		if ri := reqlog.From(r.Context()); ri != nil {
+			ri.UserID = u.ID
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, MaxBodyBytes)
 		v, err := rt.do(r, u)
@@ -177,65 +176,6 @@ func (s *Server) authenticated(rt route) http.Handler {
 			return
 		}
 		writeJSON(w, status, v)
-	})
-}
-
-type requestInfo struct {
-	id     string
-	userID string
-}
-
-type ctxKey struct{}
-
-func requestInfoFrom(ctx context.Context) *requestInfo {
-	ri, _ := ctx.Value(ctxKey{}).(*requestInfo)
-	return ri
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-	bytes  int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	w.status = code
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	n, err := w.ResponseWriter.Write(b)
-	w.bytes += n
-	return n, err
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// logged gives each request an id (X-Request-Id, taken from the caller when
-// it is a sane one) and logs one line per request.
-func (s *Server) logged(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		id := r.Header.Get("X-Request-Id")
-		if len(id) == 0 || len(id) > 64 || strings.ContainsFunc(id, func(c rune) bool { return c < '!' || c > '~' }) {
-			var b [8]byte
-			rand.Read(b[:]) //nolint:errcheck
-			id = hex.EncodeToString(b[:])
-		}
-		w.Header().Set("X-Request-Id", id)
-		ri := &requestInfo{id: id}
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri)))
-		level := slog.LevelInfo
-		if sw.status >= 500 {
-			level = slog.LevelError
-		}
-		s.Logger.LogAttrs(r.Context(), level, "request", slog.String("id", id), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Int("bytes", sw.bytes),
-			slog.Duration("took", time.Since(start)), slog.String("user", ri.userID))
 	})
 }
 

@@ -13,10 +13,7 @@ package web
 
 import (
 	"bytes"
-	"context"
-	"crypto/rand"
 	"embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html/template"
@@ -39,6 +36,7 @@ import (
 	"anchor/internal/metrics"
 	"anchor/internal/notify"
 	"anchor/internal/qa"
+	"anchor/internal/reqlog"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 	"anchor/internal/surveys"
@@ -248,7 +246,7 @@ func (s *Server) Handler() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.renderError(w, r, users.User{}, http.StatusForbidden, "This form was sent from another site, so it was refused. Go back to Anchor and send it again from there.")
 	}))
-	return s.headers(s.recovered(s.logged(csrf.Handler(mux))))
+	return s.headers(s.recovered(reqlog.Middleware(s.Logger, reqlog.Options{Message: "web request", Quiet: []string{"/static/"}})(csrf.Handler(mux))))
 }
 
 // public serves a page that needs no sign-in; the user, if any, is known
@@ -283,8 +281,8 @@ func (s *Server) private(roles []string, h handlerFunc) http.Handler {
 			s.renderError(w, r, u, http.StatusForbidden, "Your role ("+u.Role+") does not give access to this page.")
 			return
 		}
-		if ri := requestInfoFrom(r.Context()); ri != nil {
-			ri.userID = u.ID
+		if ri := reqlog.From(r.Context()); ri != nil {
+			ri.UserID = u.ID
 		}
 		if err := h(w, r, u); err != nil {
 			s.fail(w, r, u, err)
@@ -314,10 +312,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, u users.User, err 
 	status := statusOf(code)
 	msg := ""
 	if code == anchor.EInternal {
-		id := ""
-		if ri := requestInfoFrom(r.Context()); ri != nil {
-			id = ri.id
-		}
+		id := reqlog.ID(r.Context())
 		s.Logger.Error("web: internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "error", err)
 		msg = "Something went wrong on our side. If it happens again, give this reference to your administrator: " + id
 	} else {
@@ -397,63 +392,6 @@ func (s *Server) recovered(next http.Handler) http.Handler {
 	})
 }
 
-type requestInfo struct {
-	id     string
-	userID string
-	start  time.Time
-}
-
-type ctxKey struct{}
-
-func requestInfoFrom(ctx context.Context) *requestInfo {
-	ri, _ := ctx.Value(ctxKey{}).(*requestInfo)
-	return ri
-}
-
-type statusWriter struct {
-	http.ResponseWriter
-	status int
-}
-
-func (w *statusWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *statusWriter) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
-
-// logged gives each request an id and logs one line per request (assets
-// at debug level, so that a page view is one info line, not five).
-func (s *Server) logged(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var b [8]byte
-		rand.Read(b[:]) //nolint:errcheck // crypto/rand does not fail on Linux
-		ri := &requestInfo{id: hex.EncodeToString(b[:]), start: time.Now()}
-		w.Header().Set("X-Request-Id", ri.id)
-		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r.WithContext(context.WithValue(r.Context(), ctxKey{}, ri)))
-		level := slog.LevelInfo
-		switch {
-		case sw.status >= 500:
-			level = slog.LevelError
-		case len(r.URL.Path) > 8 && r.URL.Path[:8] == "/static/":
-			level = slog.LevelDebug
-		}
-		s.Logger.LogAttrs(r.Context(), level, "web request", slog.String("id", ri.id), slog.String("method", r.Method),
-			slog.String("path", r.URL.Path), slog.Int("status", sw.status), slog.Duration("took", time.Since(ri.start)),
-			slog.String("user", ri.userID))
-	})
-}
-
 // render executes a page into a buffer first, so that a template error is a
 // clean 500 and not half a page, and reports the server time it took in a
 // Server-Timing header (visible in the browser's developer tools).
@@ -472,8 +410,8 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, status int, name
 	h := w.Header()
 	h.Set("Content-Type", "text/html; charset=utf-8")
 	h.Set("Cache-Control", "no-store")
-	if ri := requestInfoFrom(r.Context()); ri != nil {
-		h.Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(ri.start).Microseconds())/1000, 'f', 1, 64))
+	if ri := reqlog.From(r.Context()); ri != nil {
+		h.Set("Server-Timing", "app;dur="+strconv.FormatFloat(float64(time.Since(ri.Start).Microseconds())/1000, 'f', 1, 64))
 	}
 	w.WriteHeader(status)
 	w.Write(buf.Bytes()) //nolint:errcheck // the client went away
