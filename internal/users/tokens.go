@@ -29,6 +29,60 @@ type Token struct {
 	Name      string     `json:"name"`
 	CreatedAt time.Time  `json:"created_at"`
 	ExpiresAt *time.Time `json:"expires_at,omitempty"`
+	RevokedAt *time.Time `json:"revoked_at,omitempty"`
+}
+
+// Live reports whether the token still lets its user in at now.
+func (t Token) Live(now time.Time) bool {
+	return t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(now))
+}
+
+// MaxTokensListed bounds ListTokens: tokens are issued by hand, so more
+// than this is a leak to clean up, not a list to page through.
+const MaxTokensListed = 500
+
+// ListTokens returns the tokens of a user, or everyone's when userID is
+// "", newest first, revoked and expired ones included (they explain why a
+// client stopped working).
+func (s *Service) ListTokens(ctx context.Context, userID string) ([]Token, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, user_id, name, created_at, expires_at, revoked_at FROM api_tokens
+		WHERE ($1 = '' OR user_id = $1) ORDER BY id DESC`+store.Limit(MaxTokensListed), userID)
+	if err != nil {
+		return nil, fmt.Errorf("list tokens: %w", err)
+	}
+	defer rows.Close()
+	var out []Token
+	for rows.Next() {
+		t, err := scanToken(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list tokens: %w", err)
+		}
+		out = append(out, t)
+	}
+	return out, rows.Err()
+}
+
+// GetToken returns a token's record (never its secret).
+func (s *Service) GetToken(ctx context.Context, id string) (Token, error) {
+	t, err := scanToken(s.DB.Read.QueryRowContext(ctx, `SELECT id, user_id, name, created_at, expires_at, revoked_at FROM api_tokens WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Token{}, anchor.NotFound("token", id)
+	}
+	if err != nil {
+		return Token{}, fmt.Errorf("get token %s: %w", id, err)
+	}
+	return t, nil
+}
+
+func scanToken(row store.Scanner) (Token, error) {
+	var t Token
+	var created int64
+	var exp, rev sql.NullInt64
+	if err := row.Scan(&t.ID, &t.UserID, &t.Name, &created, &exp, &rev); err != nil {
+		return Token{}, err
+	}
+	t.CreatedAt, t.ExpiresAt, t.RevokedAt = store.Time(created), store.NullTime(exp), store.NullTime(rev)
+	return t, nil
 }
 
 func hashToken(secret string) string {

@@ -129,6 +129,42 @@ func TestUsers(t *testing.T) {
 			if _, err := s.UserByToken(ctx, forever); err != nil {
 				t.Fatalf("token without expiry: %v", err)
 			}
+
+			// The listing: newest first, the expired one still there, a
+			// revoked one marked, another user's only in everyone's list.
+			other, err := s.Create(ctx, users.NewUser{Email: "tokens-other@example.com", Name: "Other", Role: users.RoleAgent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			theirs, _, err := s.CreateToken(ctx, other.ID, "theirs", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ci, err := s.ListTokens(ctx, u.ID)
+			if err != nil || len(ci) != 2 || ci[0].Name != "ci" || ci[1].ID != tok.ID {
+				t.Fatalf("ListTokens(own) = %+v, %v", ci, err)
+			}
+			if err := s.RevokeToken(ctx, u.ID, ci[0].ID); err != nil {
+				t.Fatal(err)
+			}
+			now := db.Now()
+			got, err := s.GetToken(ctx, ci[0].ID)
+			if err != nil || got.RevokedAt == nil || got.Live(now) || got.UserID != u.ID {
+				t.Fatalf("revoked token = %+v, %v", got, err)
+			}
+			if exp, _ := s.GetToken(ctx, tok.ID); exp.Live(now) || exp.RevokedAt != nil {
+				t.Fatalf("expired token = %+v", exp)
+			}
+			if live, _ := s.GetToken(ctx, theirs.ID); !live.Live(now) {
+				t.Fatalf("live token = %+v", live)
+			}
+			all, err := s.ListTokens(ctx, "")
+			if err != nil || len(all) != 3 || all[0].ID != theirs.ID {
+				t.Fatalf("ListTokens(all) = %+v, %v", all, err)
+			}
+			if _, err := s.GetToken(ctx, "nope"); anchor.ErrorCode(err) != anchor.ENotFound {
+				t.Fatalf("GetToken(unknown): %v", err)
+			}
 		})
 	})
 }

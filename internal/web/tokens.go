@@ -1,63 +1,21 @@
 package web
 
 import (
-	"context"
-	"database/sql"
-	"errors"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
 	"anchor"
-	"anchor/internal/store"
 	"anchor/internal/users"
 )
 
-// tokenRow is an API token as the tokens page lists it.
-type tokenRow struct {
-	ID, UserID, Name string
-	CreatedAt        time.Time
-	ExpiresAt        *time.Time
-	RevokedAt        *time.Time
-}
-
-// Live reports whether the token still works at now.
-func (t tokenRow) Live(now time.Time) bool {
-	return t.RevokedAt == nil && (t.ExpiresAt == nil || t.ExpiresAt.After(now))
-}
-
 type tokensData struct {
-	Tokens []tokenRow
+	Tokens []users.Token
 	// Secret is the token just created, shown this once.
 	Secret string
 	Admin  bool
 	Dir    *directory
-}
-
-// listTokens reads api_tokens for the page. The users package issues and
-// checks tokens but has no listing; this read-only query lives here until
-// it does. userID "" lists everyone's (for admins).
-func (s *Server) listTokens(ctx context.Context, userID string) ([]tokenRow, error) {
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, user_id, name, created_at, expires_at, revoked_at FROM api_tokens
-		WHERE ($1 = '' OR user_id = $1) ORDER BY id DESC LIMIT 500`, userID)
-	if err != nil {
-		return nil, fmt.Errorf("list tokens: %w", err)
-	}
-	defer rows.Close()
-	var out []tokenRow
-	for rows.Next() {
-		var t tokenRow
-		var created int64
-		var exp, rev sql.NullInt64
-		if err := rows.Scan(&t.ID, &t.UserID, &t.Name, &created, &exp, &rev); err != nil {
-			return nil, fmt.Errorf("list tokens: %w", err)
-		}
-		t.CreatedAt, t.ExpiresAt, t.RevokedAt = store.Time(created), store.NullTime(exp), store.NullTime(rev)
-		out = append(out, t)
-	}
-	return out, rows.Err()
 }
 
 func (s *Server) showTokens(w http.ResponseWriter, r *http.Request, u users.User) error {
@@ -71,7 +29,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u users.Us
 		owner = ""
 	}
 	var err error
-	if d.Tokens, err = s.listTokens(r.Context(), owner); err != nil {
+	if d.Tokens, err = s.Users.ListTokens(r.Context(), owner); err != nil {
 		return err
 	}
 	if d.Dir, err = s.directory(r.Context()); err != nil {
@@ -126,13 +84,11 @@ func (s *Server) revokeToken(w http.ResponseWriter, r *http.Request, u users.Use
 	id := r.PathValue("id")
 	owner := u.ID
 	if u.Role == users.RoleAdmin {
-		err := s.DB.Read.QueryRowContext(r.Context(), `SELECT user_id FROM api_tokens WHERE id = $1`, id).Scan(&owner)
-		if errors.Is(err, sql.ErrNoRows) {
-			return anchor.NotFound("token", id)
-		}
+		t, err := s.Users.GetToken(r.Context(), id)
 		if err != nil {
-			return fmt.Errorf("revoke token: %w", err)
+			return err
 		}
+		owner = t.UserID
 	}
 	if err := s.Users.RevokeToken(r.Context(), owner, id); err != nil {
 		return err
