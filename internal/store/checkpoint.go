@@ -14,19 +14,22 @@ import (
 // makes the log pass 1,000 pages runs that checkpoint inside its commit,
 // fsyncs included: measured on case creation, checkpoints were nearly half
 // of the commit time, all of it on the one writer every request queues
-// for. So the writer never checkpoints (wal_autocheckpoint(0)), and a
-// goroutine with a connection of its own does, in PASSIVE mode, which never
-// waits for readers or the writer and never makes them wait: the writer
-// goes on appending while the checkpointer copies. When readers keep the
-// log from being reset for long, the log grows; past maxWALPages a
-// TRUNCATE checkpoint waits for them once and resets it.
+// for. So a goroutine with a connection of its own checkpoints every
+// checkpointEvery, in PASSIVE mode, which never waits for readers or the
+// writer and never makes them wait: the writer goes on appending while the
+// checkpointer copies. But under a steady stream of writes such a
+// checkpoint never catches up with the end of the log, and only a fully
+// copied log starts again from its beginning; so the writer still
+// checkpoints, at writerCheckpointPages, between two of its transactions:
+// by then nearly everything is copied already, and its checkpoint, the last
+// few frames, lets the log restart. The log stays near that size.
 
-// checkpointEvery is how often the checkpointer looks at the log.
+// checkpointEvery is how often the checkpointer copies the log.
 const checkpointEvery = 250 * time.Millisecond
 
-// maxWALPages (4 KiB pages: 256 MiB) is how long the log may grow while
-// readers hold back passive checkpoints.
-const maxWALPages = 65536
+// writerCheckpointPages is the log length (pages of 4 KiB: 32 MiB) at
+// which the writer checkpoints what the checkpointer has not.
+const writerCheckpointPages = 8000
 
 type checkpointer struct {
 	db   *sql.DB
@@ -61,13 +64,7 @@ func (c *checkpointer) loop() {
 // (nothing to copy costs next to nothing).
 func (c *checkpointer) checkpoint(ctx context.Context) error {
 	var busy, logPages, done int
-	if err := c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &done); err != nil {
-		return err
-	}
-	if logPages > maxWALPages {
-		return c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done)
-	}
-	return nil
+	return c.db.QueryRowContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`).Scan(&busy, &logPages, &done)
 }
 
 // close stops the checkpointer and copies what is left into the database.

@@ -18,6 +18,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -97,9 +98,9 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	pragmas := "_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=busy_timeout(5000)&_pragma=foreign_keys(1)"
 	// The writer keeps the journal of a statement or savepoint in memory:
 	// in a temporary file it is a write system call a page.
-	// It never checkpoints the log itself: the checkpointer does
-	// (checkpoint.go).
-	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(0)"
+	// It checkpoints the log itself only when the checkpointer has not
+	// kept it short (checkpoint.go).
+	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")"
 	drv, err := sqliteDriver()
 	if err != nil {
 		return nil, err

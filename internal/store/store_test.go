@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -293,5 +294,46 @@ func TestCheckpointer(t *testing.T) {
 	var n int
 	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM segments`).Scan(&n); err != nil || n != 3000 {
 		t.Fatalf("reopened: %d segments (%v), want 3000", n, err)
+	}
+}
+
+// TestLogRestartsUnderSteadyWrites: while transactions follow each other
+// without a pause, the background checkpoint never reaches the end of the
+// log; the writer's own checkpoint must still let it start again, or the
+// log would grow by everything ever written.
+func TestLogRestartsUnderSteadyWrites(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "anchor.db")
+	db, err := store.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Migrate(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const pageBytes, perTx, txs = 4096, 100, 200 // about 20,000 pages in all
+	payload := strings.Repeat("x", pageBytes-600)
+	for i := 0; i < txs; i++ {
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			for j := 0; j < perTx; j++ {
+				n := i*perTx + j
+				if _, err := tx.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ($1, $2, $3)`, fmt.Sprint(n), fmt.Sprint(n, payload), int64(n)); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(path + "-wal")
+	if err != nil {
+		t.Fatal(err)
+	}
+	written := int64(txs * perTx * pageBytes)
+	if fi.Size() > written*3/4 {
+		t.Fatalf("log of %d MB after %d MB written: it never started again", fi.Size()>>20, written>>20)
 	}
 }
