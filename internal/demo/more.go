@@ -60,6 +60,10 @@ func (w *world) resolvedCases(ctx context.Context) ([][3]string, error) {
 // voice answers CSAT for a third of the resolved cases, NPS for a share of
 // the customers, and captures feedback items of every type.
 func (w *world) voice(ctx context.Context) error {
+	// The answers are recorded at the end of the span, each with its own
+	// earlier answered_at: recorded at the clock the cases left behind
+	// (their last event), some would be answered in the future.
+	w.at(w.end)
 	sv := surveys.New(w.db, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	fb := feedback.New(w.db)
 	resolved, err := w.resolvedCases(ctx)
