@@ -85,9 +85,13 @@ func (s *Service) ccServable(ctx context.Context, ds []localDay, loc *time.Locat
 // by: whole local days that are rolled up and unchanged from
 // metric_cc_days, the rest (edges, days not rolled up or changed since)
 // from cc_rollups, one read per run of such time. With s.Live everything
-// comes from cc_rollups, a read per period.
+// comes from cc_rollups, a read per period; with s.FromRecords from the
+// records and sessions, one read of them all.
 func (s *Service) ccSums(ctx context.Context, periods []Period, by string) (map[int][]ccRow, error) {
 	out := map[int][]ccRow{}
+	if s.FromRecords {
+		return s.ccRecount(ctx, periods, by)
+	}
 	if s.Live {
 		for i, p := range periods {
 			rows, err := ccRollupRows(ctx, s, p, by)
@@ -333,4 +337,40 @@ func (s *Service) rollupCCDay(ctx context.Context, d localDay, loc *time.Locatio
 		}
 		return nil
 	})
+}
+
+// ccRecount is ccSums from the contact records and agent sessions.
+func (s *Service) ccRecount(ctx context.Context, periods []Period, by string) (map[int][]ccRow, error) {
+	out := map[int][]ccRow{}
+	cc := &contactcenter.Service{DB: s.DB}
+	// Contiguous periods (all Periods gives) are one pass; others one each.
+	bounds := []time.Time{periods[0].Start}
+	for i, p := range periods {
+		if !p.Start.Equal(bounds[len(bounds)-1]) {
+			bounds = nil
+			break
+		}
+		bounds = append(bounds, periods[i].End)
+	}
+	recount := func(i int, bs []time.Time) error {
+		rs, err := cc.Recount(ctx, bs, ccDims[by])
+		if err != nil {
+			return err
+		}
+		for j, rows := range rs {
+			for _, r := range rows {
+				out[i+j] = append(out[i+j], ccRow{cut: ccCut(r, by), n: r.Counts})
+			}
+		}
+		return nil
+	}
+	if bounds != nil {
+		return out, recount(0, bounds)
+	}
+	for i, p := range periods {
+		if err := recount(i, []time.Time{p.Start, p.End}); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

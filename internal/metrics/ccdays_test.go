@@ -82,6 +82,8 @@ func TestContactCenterDaysEqualRollups(t *testing.T) {
 		}
 		want := ccSnapshot(t, direct, loc)
 		same(t, "before any rollup", want, ccSnapshot(t, svc, loc))
+		records := &metrics.Service{DB: db, FromRecords: true}
+		same(t, "from the records", want, ccSnapshot(t, records, loc))
 
 		rollAll := func(what string, wantDays int) {
 			t.Helper()
@@ -124,6 +126,7 @@ func TestContactCenterDaysEqualRollups(t *testing.T) {
 			t.Fatalf("the late contact did not change 7 January's aht: %s", late[k])
 		}
 		same(t, "after a late import", late, ccSnapshot(t, svc, loc))
+		same(t, "from the records after a late import", late, ccSnapshot(t, records, loc))
 		rollAll("after a late import", 1)
 		same(t, "rolled up again after a late import", late, ccSnapshot(t, svc, loc))
 

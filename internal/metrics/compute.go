@@ -51,6 +51,10 @@ type Service struct {
 	// Live computes every metric from its sources, never from the daily
 	// rollups: what benchmarks compare the rollups with.
 	Live bool
+	// FromRecords computes the contact-center metrics from the contact
+	// records and agent sessions themselves, no rollup at all: the naive
+	// baseline benchmarks report, and what tests check the rollups against.
+	FromRecords bool
 }
 
 // counts is one cut's numerator and denominator.

@@ -132,7 +132,7 @@ func (s *Service) ccSumsShared(ctx context.Context, periods []Period, by string)
 		return s.ccSums(ctx, periods, by)
 	}
 	var kb strings.Builder
-	fmt.Fprintf(&kb, "%s %v", by, s.Live)
+	fmt.Fprintf(&kb, "%s %v %v", by, s.Live, s.FromRecords)
 	for _, p := range periods {
 		fmt.Fprintf(&kb, " %d-%d", p.Start.UnixMilli(), p.End.UnixMilli())
 	}
