@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -87,7 +88,9 @@ func (s *Service) ccServable(ctx context.Context, ds []localDay, loc *time.Locat
 // from cc_rollups, one read per run of such time. With s.Live everything
 // comes from cc_rollups, a read per period; with s.FromRecords from the
 // records and sessions, one read of them all.
-func (s *Service) ccSums(ctx context.Context, periods []Period, by string) (map[int][]ccRow, error) {
+// Only the sums named in need (metric_cc_days columns; nil: all) are
+// read from the daily rollups: a year by agent is thousands of rows.
+func (s *Service) ccSums(ctx context.Context, periods []Period, by string, need []string) (map[int][]ccRow, error) {
 	out := map[int][]ccRow{}
 	if s.FromRecords {
 		return s.ccRecount(ctx, periods, by)
@@ -156,12 +159,14 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string) (map[
 		}
 	}
 	if len(dayPeriod) > 0 {
-		if err := s.readCCDays(ctx, by, all[0].name, all[len(all)-1].name, func(day string, r ccRow) {
-			if i, ok := dayPeriod[day]; ok {
+		sums, err := s.readCCDays(ctx, by, periods, perPeriod, ok, need)
+		if err != nil {
+			return nil, err
+		}
+		for i, rows := range sums {
+			for _, r := range rows {
 				add(i, r)
 			}
-		}); err != nil {
-			return nil, err
 		}
 	}
 	for i, m := range acc {
@@ -178,31 +183,69 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string) (map[
 	return out, nil
 }
 
-// readCCDays calls fn with every rolled-up row of dimension by from day
-// first to day last (inclusive).
-func (s *Service) readCCDays(ctx context.Context, by, first, last string, fn func(day string, r ccRow)) error {
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, cut, `+strings.Join(ccCountColumns, ", ")+` FROM metric_cc_days
-		WHERE dim = $1 AND day >= $2 AND day <= $3`, by, first, last)
+// readCCDays sums the servable days' rows of dimension by per period and
+// cut in the database (one aggregate over the rows of the days, each put
+// in its period by a CASE on the day), reading only the sums in need.
+func (s *Service) readCCDays(ctx context.Context, by string, periods []Period, perPeriod [][]localDay, ok map[string]bool, need []string) (map[int][]ccRow, error) {
+	if need == nil {
+		need = ccCountColumns
+	}
+	args := []any{by}
+	var in []string
+	for _, ds := range perPeriod {
+		for _, d := range ds {
+			if ok[d.name] {
+				args = append(args, d.name)
+				in = append(in, fmt.Sprintf("$%d", len(args)))
+			}
+		}
+	}
+	var bucket strings.Builder
+	bucket.WriteString("CASE")
+	last := -1
+	for i := range periods {
+		if len(perPeriod[i]) == 0 {
+			continue
+		}
+		if last >= 0 {
+			args = append(args, perPeriod[i][0].name)
+			fmt.Fprintf(&bucket, " WHEN day < $%d THEN %d", len(args), last)
+		}
+		last = i
+	}
+	fmt.Fprintf(&bucket, " ELSE %d END", last)
+	bk := bucket.String()
+	if !strings.Contains(bk, "WHEN") {
+		bk = fmt.Sprint(last)
+	}
+	sums := make([]string, len(need))
+	for i, c := range need {
+		sums[i] = "SUM(" + c + ")"
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+bk+` AS bucket, cut, `+strings.Join(sums, ", ")+` FROM metric_cc_days
+		WHERE dim = $1 AND day IN (`+strings.Join(in, ", ")+`) GROUP BY 1, cut`, args...)
 	if err != nil {
-		return fmt.Errorf("contact-center days: %w", err)
+		return nil, fmt.Errorf("contact-center days: %w", err)
 	}
 	defer rows.Close()
-	var day string
-	var r ccRow
-	dest := []any{&day, &r.cut}
-	for _, p := range countFields(&r.n) {
-		dest = append(dest, p)
-	}
+	out := map[int][]ccRow{}
 	for rows.Next() {
-		if err := rows.Scan(dest...); err != nil {
-			return fmt.Errorf("contact-center days: %w", err)
+		var b int
+		var r ccRow
+		fields := countFields(&r.n)
+		dest := []any{&b, &r.cut}
+		for _, c := range need {
+			dest = append(dest, fields[slices.Index(ccCountColumns, c)])
 		}
-		fn(day, r)
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("contact-center days: %w", err)
+		}
+		out[b] = append(out[b], r)
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("contact-center days: %w", err)
+		return nil, fmt.Errorf("contact-center days: %w", err)
 	}
-	return nil
+	return out, nil
 }
 
 // RollupContactCenterDays rolls up (or rolls up again) at most limit

@@ -14,6 +14,7 @@ import (
 	"anchor/internal/metrics"
 	"anchor/internal/store"
 	"anchor/internal/store/storetest"
+	"anchor/internal/users"
 )
 
 var ccKeys = []string{"aht", "abandon_rate", "service_level", "asa", "availability", "occupancy"}
@@ -68,6 +69,17 @@ func TestContactCenterDaysEqualRollups(t *testing.T) {
 		}
 		loc, _ := time.LoadLocation("Asia/Kolkata")
 		cc := &contactcenter.Service{DB: db}
+		// The agents are users, so that the agent cut has one per agent.
+		us := users.NewService(db)
+		for i := 1; i <= 4; i++ {
+			u, err := us.Create(ctx, users.NewUser{Email: fmt.Sprintf("agent%03d@example.com", i), Name: fmt.Sprintf("Agent %d", i), Role: users.RoleAgent})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cc.SetAlias(ctx, contactcenter.AliasInput{Alias: fmt.Sprintf("agent%03d", i), UserID: u.ID}); err != nil {
+				t.Fatal(err)
+			}
+		}
 		var buf bytes.Buffer
 		if _, err := contactcenter.GenerateQueueLog(&buf, contactcenter.DemoSpec{Start: time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC),
 			Days: 7, Queues: 2, Agents: 4, Seed: 3, CallsPerAgent: 25}); err != nil {
@@ -81,6 +93,16 @@ func TestContactCenterDaysEqualRollups(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := ccSnapshot(t, direct, loc)
+		agents := map[string]bool{}
+		for k := range want {
+			if parts := strings.Split(k, "/"); parts[1] == metrics.ByAgent {
+				agents[parts[4]] = true
+			}
+		}
+		delete(agents, "") // contacts no agent handled
+		if len(agents) != 4 {
+			t.Fatalf("%d agent cuts, want 4: %v", len(agents), agents)
+		}
 		same(t, "before any rollup", want, ccSnapshot(t, svc, loc))
 		records := &metrics.Service{DB: db, FromRecords: true}
 		same(t, "from the records", want, ccSnapshot(t, records, loc))

@@ -25,7 +25,7 @@ type ccRow struct {
 // Durations are in seconds.
 func computeContactCenter(key string) batchFunc {
 	return func(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
-		sums, err := s.ccSumsShared(ctx, periods, by)
+		sums, err := s.ccSumsShared(ctx, periods, by, ccNeeds[key])
 		if err != nil {
 			return nil, err
 		}
@@ -125,11 +125,23 @@ func withRollupMemo(ctx context.Context) context.Context {
 	return context.WithValue(ctx, memoKey{}, &rollupMemo{m: map[string]*rollupEntry{}})
 }
 
-// ccSumsShared is ccSums, shared through the context's memo if it has one.
-func (s *Service) ccSumsShared(ctx context.Context, periods []Period, by string) (map[int][]ccRow, error) {
+// ccNeeds are the sums each metric is a ratio of (see ccCounts).
+var ccNeeds = map[string][]string{
+	"aht":           {"handled", "talk_ms", "hold_ms", "wrap_ms"},
+	"abandon_rate":  {"offered", "abandoned", "short_abandoned", "other_exits"},
+	"service_level": {"offered", "short_abandoned", "answered_within_threshold"},
+	"asa":           {"answered", "wait_answered_ms"},
+	"availability":  {"logged_in_ms", "paused_ms"},
+	"occupancy":     {"talk_ms", "hold_ms", "wrap_ms", "logged_in_ms", "paused_ms"},
+}
+
+// ccSumsShared is ccSums, shared through the context's memo if it has one
+// (then every sum is read, for all six metrics); without, only the sums
+// in need.
+func (s *Service) ccSumsShared(ctx context.Context, periods []Period, by string, need []string) (map[int][]ccRow, error) {
 	memo, ok := ctx.Value(memoKey{}).(*rollupMemo)
 	if !ok {
-		return s.ccSums(ctx, periods, by)
+		return s.ccSums(ctx, periods, by, need)
 	}
 	var kb strings.Builder
 	fmt.Fprintf(&kb, "%s %v %v", by, s.Live, s.FromRecords)
@@ -144,6 +156,6 @@ func (s *Service) ccSumsShared(ctx context.Context, periods []Period, by string)
 		memo.m[key] = e
 	}
 	memo.mu.Unlock()
-	e.once.Do(func() { e.sums, e.err = s.ccSums(ctx, periods, by) })
+	e.once.Do(func() { e.sums, e.err = s.ccSums(ctx, periods, by, nil) })
 	return e.sums, e.err
 }
