@@ -30,8 +30,19 @@ func runBench(ctx context.Context, e *env, args []string) error {
 	skipMetrics := fs.Bool("skip-metrics", false, "skip the metric measurements")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the HTTP measurements to this file")
 	reuse := fs.Bool("reuse", false, "measure the database --db holds, seeded by an earlier run, instead of seeding a new one")
+	existing := fs.Bool("existing", false, "measure only the contact-center metrics, on the existing database --db (an imported queue_log): nothing is seeded; its daily rollups are written")
+	fromRecords := fs.Bool("from-records", true, "with --existing, also compute the metrics from the contact records and sessions (slow)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *existing {
+		db, err := openMigrated(ctx, *dsn)
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		fmt.Fprintf(e.stdout, "engine %s, GOMAXPROCS %d, %s\n", db.Dialect, runtime.GOMAXPROCS(0), runtime.Version())
+		return benchContactCenter(ctx, e.stdout, db, *fromRecords)
 	}
 	if !store.IsPostgres(*dsn) && !*reuse {
 		if *dsn == "anchor.db" { // the default: never seed the real database

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"anchor/internal/contactcenter"
+	"anchor/internal/metrics"
 )
 
 // runImport is `anchor import queue-log FILE...` and `anchor import
@@ -195,10 +196,13 @@ func runImportEvents(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-// runRollup is `anchor rollup rebuild --from --to`.
+// runRollup is `anchor rollup rebuild --from --to` and `anchor rollup days`.
 func runRollup(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "days" {
+		return runRollupDays(ctx, e, args[1:])
+	}
 	if len(args) == 0 || args[0] != "rebuild" {
-		return errors.New("usage: anchor rollup rebuild [--from TIME] [--to TIME]")
+		return errors.New("usage: anchor rollup rebuild [--from TIME] [--to TIME] | anchor rollup days")
 	}
 	fs, dsn := flags(e, "rollup rebuild")
 	from := fs.String("from", "", "first interval to rebuild: RFC 3339 or YYYY-MM-DD (UTC); default: the beginning")
@@ -277,4 +281,39 @@ func runDemoContactCenter(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "wrote %s: %d lines, %d calls (%d abandoned, %d overflowed)\n", *out, st.Lines, st.Calls, st.Abandoned, st.Overflows)
 	}
 	return ctx.Err()
+}
+
+// runRollupDays is `anchor rollup days`: every daily metric rollup the
+// background job would write a month a tick, now (after a large import or
+// a rebuild, say).
+func runRollupDays(ctx context.Context, e *env, args []string) error {
+	fs, dsn := flags(e, "rollup days")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openMigrated(ctx, *dsn)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	ms := &metrics.Service{DB: db}
+	for _, r := range []struct {
+		what string
+		run  func(context.Context, int) (int, error)
+	}{{"case metric", ms.RollupDays}, {"contact-center metric", ms.RollupContactCenterDays}} {
+		began := time.Now()
+		total := 0
+		for {
+			n, err := r.run(ctx, 1000)
+			if err != nil {
+				return fmt.Errorf("rollup days: %w", err)
+			}
+			if n == 0 {
+				break
+			}
+			total += n
+		}
+		fmt.Fprintf(e.stdout, "%s days rolled up: %d in %s\n", r.what, total, time.Since(began).Round(time.Millisecond))
+	}
+	return nil
 }

@@ -115,6 +115,22 @@ func TestContactCenterCommands(t *testing.T) {
 			if err := run(ctx, e, []string{"rollup", "rebuild", "--from", "yesterday"}); err == nil || !strings.Contains(err.Error(), "--from") {
 				t.Errorf("a bad --from: %v", err)
 			}
+			e, out, _ = testEnv("", vars)
+			if err := run(ctx, e, []string{"rollup", "days"}); err != nil {
+				t.Fatal(err)
+			}
+			if !regexp.MustCompile(`contact-center metric days rolled up: [1-9]\d* in`).MatchString(out.String()) {
+				t.Errorf("rollup days output:\n%s", out.String())
+			}
+			// The contact-center metrics measured on this database: the
+			// daily rollups, cc_rollups and the records agree.
+			e, out, _ = testEnv("", vars)
+			if err := run(ctx, e, []string{"bench", "--existing"}); err != nil {
+				t.Fatal(err)
+			}
+			if got := out.String(); strings.Count(got, ", equal") != 6 || strings.Count(got, "from the records: equal") != 6 || strings.Contains(got, "DIFFERENT") {
+				t.Errorf("bench --existing output:\n%s", got)
+			}
 		})
 	}
 }

@@ -61,6 +61,13 @@ func runJobs(ctx context.Context, api *httpapi.Server, logger *slog.Logger) {
 	case days > 0:
 		logger.Info("metric days rolled up", "days", days)
 	}
+	ccDays, err := (&metrics.Service{DB: api.DB}).RollupContactCenterDays(ctx, 31)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		logger.Error("contact-center metric rollups", "error", err)
+	case ccDays > 0:
+		logger.Info("contact-center metric days rolled up", "days", ccDays)
+	}
 	n, err := api.Notify.Deliver(ctx, 100)
 	switch {
 	case err != nil && ctx.Err() == nil:

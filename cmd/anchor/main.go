@@ -51,7 +51,7 @@ func commands() map[string]command {
 			return staffing.Command(ctx, args, e.stdout)
 		}},
 		"import":        {"import contact-center events: import queue-log FILE... | import events FILE", runImport},
-		"rollup":        {"rebuild interval rollups from events: rollup rebuild --from --to", runRollup},
+		"rollup":        {"rebuild interval rollups from events: rollup rebuild --from --to; write the daily metric rollups now: rollup days", runRollup},
 		"report":        {"write a report: report scorecard --week 2026-W47 [--format html|csv|json] [--out FILE]", runReport},
 		"servicematrix": {"export or import the service matrix: servicematrix export|import FILE", runServiceMatrix},
 		"version": {"print the version", func(_ context.Context, e *env, _ []string) error {

@@ -172,6 +172,9 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 	if err := s.addRollups(ctx, tx, b.rollups); err != nil {
 		return err
 	}
+	if err := markRollupHours(ctx, tx, b.rollups); err != nil {
+		return err
+	}
 	if f := b.file; f != nil {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO cc_import_files (stream_id, head, path, offset_bytes, lines, events, duplicates, malformed, reader_state)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)

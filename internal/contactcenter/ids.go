@@ -33,11 +33,17 @@ func timedID(ms int64, parts ...string) string {
 }
 
 // idBound is the smallest id of time ms: ids of times in [from, to) are
-// exactly those in [idBound(from), idBound(to)).
+// exactly those in [idBound(from), idBound(to)). A time past the 48 bits
+// an id holds (an unbounded range's end) bounds every id: shifted, it
+// would wrap to zero and bound none.
 func idBound(ms int64) string {
 	var b [16]byte
 	if ms < 0 {
 		ms = 0
+	}
+	if ms >= 1<<48 {
+		binary.BigEndian.PutUint64(b[:8], ^uint64(0))
+		return idEncoding.EncodeToString(b[:])
 	}
 	binary.BigEndian.PutUint64(b[:8], uint64(ms)<<16)
 	return idEncoding.EncodeToString(b[:])

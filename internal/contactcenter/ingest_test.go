@@ -280,6 +280,14 @@ func TestRebuild(t *testing.T) {
 		if alice.Handled != 4 {
 			t.Errorf("Alice (now also Carol) handled %d, want 4", alice.Handled)
 		}
+		// The records and sessions are rewritten too, not only the rollups.
+		var recs, spans int
+		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM cc_contact_records WHERE agent = 'Carol' AND agent_id = $1`, w.alice).Scan(&recs); err != nil || recs == 0 {
+			t.Errorf("%d of Carol's records are Alice's after the rebuild, %v", recs, err)
+		}
+		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM cc_agent_sessions WHERE agent = 'Carol' AND agent_id = $1`, w.alice).Scan(&spans); err != nil || spans == 0 {
+			t.Errorf("%d of Carol's sessions are Alice's after the rebuild, %v", spans, err)
+		}
 	})
 }
 

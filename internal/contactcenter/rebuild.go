@@ -74,6 +74,9 @@ func (s *Service) Rebuild(ctx context.Context, from, to time.Time) (RebuildRepor
 				return fmt.Errorf("unable to clear the range: %w", err)
 			}
 		}
+		if err := markRollupRange(ctx, tx, lo, hi); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM cc_rollups WHERE interval_start >= $1 AND interval_start < $2`, lo, hi); err != nil {
 			return fmt.Errorf("unable to clear the rollups: %w", err)
 		}
@@ -137,6 +140,9 @@ func (s *Service) replay(ctx context.Context, tx *sql.Tx, res *resolver, st stre
 			return err
 		}
 		if err := s.addRollups(ctx, tx, out.rollups); err != nil {
+			return err
+		}
+		if err := markRollupHours(ctx, tx, out.rollups); err != nil {
 			return err
 		}
 		rep.Records += int64(len(out.records))

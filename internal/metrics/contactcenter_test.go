@@ -95,6 +95,20 @@ func TestContactCenterMetrics(t *testing.T) {
 		// Over the half hour: logged in 1800 s, paused 120 s; handled 180 s.
 		wantRatio(t, get("availability", both), 1680, 1800)
 		wantRatio(t, get("occupancy", both), 180, 1680)
+		// The whole day, served from its daily rollup (now is the next
+		// midnight, so the 23rd can be rolled up): six offered, two short
+		// abandons (c3, c6); the agent was logged in from 08:59 to 09:30,
+		// 1860 s, 120 s of it paused.
+		day := metrics.Query{From: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 24, 0, 0, 0, 0, time.UTC)}
+		if n, err := svc.RollupContactCenterDays(ctx, 10); err != nil || n != 1 {
+			t.Fatalf("rolled up %d days, %v; want 1", n, err)
+		}
+		wantRatio(t, get("service_level", day), 1, 4)
+		wantRatio(t, get("abandon_rate", day), 1, 4)
+		wantRatio(t, get("asa", day), 40, 2)
+		wantRatio(t, get("aht", day), 180, 2)
+		wantRatio(t, get("availability", day), 1740, 1860)
+		wantRatio(t, get("occupancy", day), 180, 1740)
 		byQueue, err := svc.Compute(ctx, "service_level", metrics.Query{From: first.From, To: first.To, By: "queue"})
 		if err != nil || len(byQueue.Points) != 1 || byQueue.Points[0].Denominator != 4 || byQueue.Points[0].CutName != "support" {
 			t.Fatalf("service level by queue: %+v, %v", byQueue.Points, err)
