@@ -27,9 +27,9 @@ import (
 // checkpointEvery is how often the checkpointer copies the log.
 const checkpointEvery = 250 * time.Millisecond
 
-// writerCheckpointPages is the log length (pages of 4 KiB: 32 MiB) at
+// writerCheckpointPages is the log length (pages of 4 KiB: 64 MiB) at
 // which the writer checkpoints what the checkpointer has not.
-const writerCheckpointPages = 8000
+const writerCheckpointPages = 16000
 
 type checkpointer struct {
 	db   *sql.DB

@@ -312,7 +312,7 @@ func TestLogRestartsUnderSteadyWrites(t *testing.T) {
 	if err := db.Migrate(ctx); err != nil {
 		t.Fatal(err)
 	}
-	const pageBytes, perTx, txs = 4096, 100, 200 // about 20,000 pages in all
+	const pageBytes, perTx, txs = 4096, 100, 400 // about 40,000 pages in all
 	payload := strings.Repeat("x", pageBytes-600)
 	for i := 0; i < txs; i++ {
 		err := db.Tx(ctx, func(tx *sql.Tx) error {
