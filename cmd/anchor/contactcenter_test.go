@@ -218,7 +218,7 @@ func TestKillLoop(t *testing.T) {
 	}
 }
 
-var ccTables = []string{"cc_queues", "cc_agent_aliases", "cc_streams", "cc_events", "cc_import_files", "cc_import_errors",
+var ccTables = []string{"cc_queues", "cc_agent_aliases", "cc_streams", "cc_event_blocks", "cc_event_keys", "cc_import_files", "cc_import_errors",
 	"cc_contact_records", "cc_agent_sessions", "cc_rollups"}
 
 func dumpDSN(t *testing.T, dsn string) map[string][]string {

@@ -190,20 +190,13 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 	return nil
 }
 
-// writeRows bulk-inserts raw events, records and sessions. An event whose
-// key is already stored is left alone (the importer has already skipped
-// it; this covers the rare repeat it could not see coming).
+// writeRows stores raw events (as one block), and bulk-inserts records
+// and sessions. The importer has skipped events already stored; records
+// and sessions have ids computed from their data, so one already stored is
+// left alone.
 func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events []eventRow, records []ContactRecord, sessions []AgentSession) error {
-	if len(events) > 0 {
-		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_events", []string{"id", "at", "hkey", "body"}, "ON CONFLICT DO NOTHING")
-		for _, e := range events {
-			if err := ins.add(e.id, e.at, e.hkey, e.body); err != nil {
-				return fmt.Errorf("unable to store events: %w", err)
-			}
-		}
-		if err := ins.flush(); err != nil {
-			return fmt.Errorf("unable to store events: %w", err)
-		}
+	if err := s.writeEvents(ctx, tx, events); err != nil {
+		return err
 	}
 	if len(records) > 0 {
 		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_contact_records", recordColumns, "ON CONFLICT (id) DO NOTHING")

@@ -14,11 +14,16 @@
 //
 // # Idempotent and crash-safe
 //
-// Every event is stored once in cc_events under its idempotency key (its
-// time and a 64-bit hash of its fields and occurrence, see
-// queuelog.Event.Key); an event already stored is skipped before it reaches
-// the Builder, so importing a file twice, or the database export of a file
-// already imported, changes nothing.
+// Every event is stored once, under its idempotency key (its time and a
+// 64-bit hash of its fields and occurrence, see queuelog.Event.Key); an
+// event already stored is skipped before it reaches the Builder, so
+// importing a file twice, or the database export of a file already
+// imported, changes nothing. Raw events are stored a batch at a time: one
+// cc_event_blocks row holds the bodies of a run of a stream's events, and
+// cc_event_keys rows hold their keys by hour of event time. An event newer
+// than every stored one needs no look-up; an older one is looked for among
+// the keys of its hour (keyCache). A file read to its end is a no-op before
+// any look-up: its checkpoint says so.
 //
 // Imports run in batches. One transaction holds a batch's raw events, the
 // contact records and agent sessions the Builder completed, their rollup

@@ -187,6 +187,7 @@ type importer struct {
 	builder *queuelog.Builder
 	opts    streamOptions
 	maxSeen int64 // newest event time stored when the run began, or read since
+	keys    *keyCache
 	seq     int64
 	version int
 	cur     *batch
@@ -216,9 +217,10 @@ func (s *Service) newImporter(ctx context.Context, name, kind string) (*importer
 	}
 	im := &importer{s: s, st: st, res: res, seq: st.nextSeq, version: st.version, began: time.Now()}
 	im.report.Stream = st.name
-	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COALESCE(MAX(at), -1) FROM cc_events`).Scan(&im.maxSeen); err != nil {
-		return nil, fmt.Errorf("unable to read the newest event: %w", err)
+	if im.maxSeen, err = s.newestEvent(ctx); err != nil {
+		return nil, err
 	}
+	im.keys = newKeyCache(s)
 	im.cur = &batch{rollups: rollupSet{}}
 	return im, nil
 }
@@ -543,33 +545,23 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 	if len(chunk) == 0 {
 		return nil
 	}
-	type keyed struct {
-		at, hkey int64
-	}
-	keys := make([]keyed, len(chunk))
-	var cand []int
+	keys := make([]eventKey, len(chunk))
+	var cand []eventKey
 	for i := range chunk {
-		keys[i] = keyed{store.Millis(chunk[i].Time), hashKey(chunk[i].Key())}
+		keys[i] = eventKey{store.Millis(chunk[i].Time), hashKey(chunk[i].Key())}
 		// An event newer than every stored one cannot be stored: only the
 		// rest need a look-up. Appending to a log, that is almost none.
 		if keys[i].at <= im.maxSeen {
-			cand = append(cand, i)
+			cand = append(cand, keys[i])
 		}
 	}
-	dup := map[keyed]bool{}
+	dup := map[eventKey]bool{}
 	if len(cand) > 0 {
-		ats := make([]int64, len(cand))
-		hks := make([]int64, len(cand))
-		for j, i := range cand {
-			ats[j], hks[j] = keys[i].at, keys[i].hkey
-		}
-		found, err := im.s.storedKeys(ctx, ats, hks)
+		found, err := im.keys.stored(ctx, cand)
 		if err != nil {
 			return err
 		}
-		for _, k := range found {
-			dup[keyed{k[0], k[1]}] = true
-		}
+		dup = found
 	}
 	b := im.cur
 	for i := range chunk {
@@ -601,49 +593,6 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 		im.take()
 	}
 	return nil
-}
-
-// storedKeys returns which (at, hkey) pairs are stored.
-func (s *Service) storedKeys(ctx context.Context, ats, hks []int64) ([][2]int64, error) {
-	args := make([]any, 0, 2*len(ats))
-	for _, a := range ats {
-		args = append(args, a)
-	}
-	for _, h := range hks {
-		args = append(args, h)
-	}
-	q := `SELECT at, hkey FROM cc_events WHERE at IN (` + placeholders(s.DB.Dialect, 1, len(ats)) + `) AND hkey IN (` +
-		placeholders(s.DB.Dialect, len(ats)+1, len(hks)) + `)`
-	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("unable to look up events: %w", err)
-	}
-	defer rows.Close()
-	var out [][2]int64
-	for rows.Next() {
-		var k [2]int64
-		if err := rows.Scan(&k[0], &k[1]); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
-func placeholders(d store.Dialect, from, n int) string {
-	var sb strings.Builder
-	for i := range n {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		if d == store.SQLite {
-			sb.WriteByte('?')
-		} else {
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(from + i))
-		}
-	}
-	return sb.String()
 }
 
 // hashKey is the 64-bit form of an idempotency key: its first 16 hex
