@@ -12,12 +12,6 @@ import (
 	"anchor/internal/store"
 )
 
-// eventRow is one raw event to store.
-type eventRow struct {
-	id, at, hkey int64
-	body         string
-}
-
 // fileCheckpoint is how far a file has been imported.
 type fileCheckpoint struct {
 	head, path                    string
@@ -38,7 +32,7 @@ type batch struct {
 	version    int // the stream row's version the batch continues from
 	nextSeq    int64
 	state      string
-	events     []eventRow
+	events     eventBlock // the raw events
 	records    []ContactRecord
 	sessions   []AgentSession
 	rollups    rollupSet
@@ -49,7 +43,7 @@ type batch struct {
 }
 
 func (b *batch) empty() bool {
-	return len(b.events) == 0 && len(b.records) == 0 && len(b.sessions) == 0 && b.file == nil && len(b.errors) == 0
+	return b.events.events == 0 && len(b.records) == 0 && len(b.sessions) == 0 && b.file == nil && len(b.errors) == 0
 }
 
 // bulk inserts rows with multi-row INSERT statements, prepared once per
@@ -166,7 +160,7 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 			return fmt.Errorf("unable to add alias %q: %w", a.Alias, err)
 		}
 	}
-	if err := s.writeRows(ctx, tx, b.events, b.records, b.sessions); err != nil {
+	if err := s.writeRows(ctx, tx, &b.events, b.records, b.sessions); err != nil {
 		return err
 	}
 	if err := s.addRollups(ctx, tx, b.rollups); err != nil {
@@ -194,7 +188,7 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 // and sessions. The importer has skipped events already stored; records
 // and sessions have ids computed from their data, so one already stored is
 // left alone.
-func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events []eventRow, records []ContactRecord, sessions []AgentSession) error {
+func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
 	if err := s.writeEvents(ctx, tx, events); err != nil {
 		return err
 	}

@@ -444,7 +444,7 @@ func (s *Service) ImportEvents(ctx context.Context, er *EventReader, opt EventIm
 				continue
 			}
 			seen[k] = true
-			b.events = append(b.events, eventRow{id: eventID(im.st.id, seq), at: p.at, hkey: p.hkey, body: string(p.body)})
+			b.events.add(eventID(im.st.id, seq), p.at, p.hkey, string(p.body))
 			im.res.addAnchorEvent(b, im.st, p.ev, p.hkey, eventID(im.st.id, seq))
 			seq++
 			imported++

@@ -25,12 +25,15 @@ const keySize = 16 // at, hkey: 8 bytes each, big-endian
 // codecText is a block's bodies as they are, one a line.
 const codecText = 0
 
-// eventBlock is one row of cc_event_blocks and its rows of cc_event_keys.
+// eventBlock is one row of cc_event_blocks and its rows of cc_event_keys,
+// built as a batch's events are added (consecutive in their stream), so a
+// batch holds its raw events as one buffer rather than a string each.
 type eventBlock struct {
 	id     int64
 	events int
 	bodies []byte
 	keys   []keyRow
+	byHour map[int64]int // index in keys
 }
 
 type keyRow struct {
@@ -38,44 +41,34 @@ type keyRow struct {
 	keys        []byte
 }
 
-// encodeBlock packs a batch's events, which are consecutive in their
-// stream, into one block. ok is false when there are none.
-func encodeBlock(events []eventRow) (eventBlock, bool) {
-	if len(events) == 0 {
-		return eventBlock{}, false
+// add appends the event with id (the block's first id plus the number
+// already added), time at, key hash hkey and stored form body.
+func (b *eventBlock) add(id, at, hkey int64, body string) {
+	if b.events == 0 {
+		b.id = id
+		b.byHour = map[int64]int{}
+	} else {
+		b.bodies = append(b.bodies, '\n')
 	}
-	size := len(events)
-	for i := range events {
-		size += len(events[i].body)
+	b.events++
+	b.bodies = append(b.bodies, body...)
+	h := keyHour(at)
+	j, ok := b.byHour[h]
+	if !ok {
+		j = len(b.keys)
+		b.byHour[h] = j
+		b.keys = append(b.keys, keyRow{hour: h, maxAt: at})
 	}
-	b := eventBlock{id: events[0].id, events: len(events), bodies: make([]byte, 0, size)}
-	byHour := map[int64]int{}
-	for i := range events {
-		e := &events[i]
-		if i > 0 {
-			b.bodies = append(b.bodies, '\n')
-		}
-		b.bodies = append(b.bodies, e.body...)
-		h := keyHour(e.at)
-		j, ok := byHour[h]
-		if !ok {
-			j = len(b.keys)
-			byHour[h] = j
-			b.keys = append(b.keys, keyRow{hour: h, maxAt: e.at})
-		}
-		k := &b.keys[j]
-		k.keys = binary.BigEndian.AppendUint64(k.keys, uint64(e.at))
-		k.keys = binary.BigEndian.AppendUint64(k.keys, uint64(e.hkey))
-		k.maxAt = max(k.maxAt, e.at)
-	}
-	slices.SortFunc(b.keys, func(x, y keyRow) int { return int(x.hour - y.hour) })
-	return b, true
+	k := &b.keys[j]
+	k.keys = binary.BigEndian.AppendUint64(k.keys, uint64(at))
+	k.keys = binary.BigEndian.AppendUint64(k.keys, uint64(hkey))
+	k.maxAt = max(k.maxAt, at)
 }
 
-// writeEvents stores a batch's raw events as one block.
-func (s *Service) writeEvents(ctx context.Context, tx *sql.Tx, events []eventRow) error {
-	b, ok := encodeBlock(events)
-	if !ok {
+// writeEvents stores a batch's raw events: one block row and a key row
+// per hour.
+func (s *Service) writeEvents(ctx context.Context, tx *sql.Tx, b *eventBlock) error {
+	if b == nil || b.events == 0 {
 		return nil
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO cc_event_blocks (id, events, codec, bodies) VALUES ($1, $2, $3, $4)`,
