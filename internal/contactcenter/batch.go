@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"anchor"
 	"anchor/internal/store"
 )
@@ -132,14 +135,37 @@ func (b *bulk) flush() error {
 // another import of the same stream is running.
 var errStreamBusy = anchor.Conflict("another import of this stream is running (its state changed under this one): run one import per stream at a time")
 
-// commit writes a batch in one transaction.
+// commit writes a batch in one transaction. On PostgreSQL the transaction
+// runs on a connection of its own, so that records and sessions can be
+// sent with COPY on that connection, inside the transaction.
 func (s *Service) commit(ctx context.Context, b *batch) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		return s.write(ctx, tx, b)
-	})
+	if s.DB.Dialect != store.Postgres {
+		return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			return s.write(ctx, tx, nil, b)
+		})
+	}
+	conn, err := s.DB.Write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("unable to get a connection: %w", err)
+	}
+	defer conn.Close()
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := s.write(ctx, tx, conn, b); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
-func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
+// write writes batch b in tx. conn, when set, is the PostgreSQL
+// connection tx runs on (see copyRows).
+func (s *Service) write(ctx context.Context, tx *sql.Tx, conn *sql.Conn, b *batch) error {
 	res, err := tx.ExecContext(ctx, `UPDATE cc_streams SET next_seq = $1, state = $2, version = version + 1 WHERE id = $3 AND version = $4`,
 		b.nextSeq, b.state, b.streamID, b.version)
 	if err != nil {
@@ -160,7 +186,7 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 			return fmt.Errorf("unable to add alias %q: %w", a.Alias, err)
 		}
 	}
-	if err := s.writeRows(ctx, tx, &b.events, b.records, b.sessions); err != nil {
+	if err := s.writeRows(ctx, tx, conn, &b.events, b.records, b.sessions); err != nil {
 		return err
 	}
 	if err := s.addRollups(ctx, tx, b.rollups); err != nil {
@@ -184,13 +210,34 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 	return nil
 }
 
-// writeRows stores raw events (as one block), and bulk-inserts records
-// and sessions. The importer has skipped events already stored; records
-// and sessions have ids computed from their data, so one already stored is
-// left alone.
-func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
+// writeRows stores raw events (as one block), and inserts records and
+// sessions: with COPY when conn is set, else with multi-row INSERTs. The
+// importer has skipped events already stored; records and sessions have
+// ids computed from their data, so one already stored is left alone.
+func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
 	if err := s.writeEvents(ctx, tx, events); err != nil {
 		return err
+	}
+	if conn != nil {
+		if len(records) > 0 {
+			rows := make([][]any, len(records))
+			for i := range records {
+				rows[i] = records[i].values()
+			}
+			if err := copyRows(ctx, conn, "cc_contact_records", recordColumns, rows); err != nil {
+				return fmt.Errorf("unable to store contact records: %w", err)
+			}
+		}
+		if len(sessions) > 0 {
+			rows := make([][]any, len(sessions))
+			for i := range sessions {
+				rows[i] = sessions[i].values()
+			}
+			if err := copyRows(ctx, conn, "cc_agent_sessions", sessionColumns, rows); err != nil {
+				return fmt.Errorf("unable to store agent sessions: %w", err)
+			}
+		}
+		return nil
 	}
 	if len(records) > 0 {
 		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_contact_records", recordColumns, "ON CONFLICT (id) DO NOTHING")
@@ -215,6 +262,30 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events *eventBlock,
 		}
 	}
 	return nil
+}
+
+// copyRows adds rows to table (whose key is id) on PostgreSQL with COPY,
+// in the transaction open on conn. COPY cannot skip a row whose id is
+// stored, so the rows go to a temporary table first and from there with
+// INSERT ... ON CONFLICT (id) DO NOTHING, as the INSERT path does.
+func copyRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("not a pgx connection: %T", dc)
+		}
+		pc := sc.Conn()
+		tmp := "cc_copy_" + strings.TrimPrefix(table, "cc_")
+		if _, err := pc.Exec(ctx, `CREATE TEMPORARY TABLE IF NOT EXISTS `+tmp+` (LIKE `+table+`) ON COMMIT DELETE ROWS`); err != nil {
+			return err
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{tmp}, cols, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		list := strings.Join(cols, ", ")
+		_, err := pc.Exec(ctx, `INSERT INTO `+table+` (`+list+`) SELECT `+list+` FROM `+tmp+` ON CONFLICT (id) DO NOTHING`)
+		return err
+	})
 }
 
 // addRollups adds counts to their rows, creating rows as needed. Keys are

@@ -133,7 +133,7 @@ func (s *Service) replay(ctx context.Context, tx *sql.Tx, res *resolver, st stre
 		}
 	}
 	write := func() error {
-		if err := s.writeRows(ctx, tx, nil, out.records, out.sessions); err != nil {
+		if err := s.writeRows(ctx, tx, nil, nil, out.records, out.sessions); err != nil {
 			return err
 		}
 		if err := s.addRollups(ctx, tx, out.rollups); err != nil {
