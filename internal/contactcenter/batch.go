@@ -99,6 +99,8 @@ func (b *bulk) sql(rows int) string {
 	return sb.String()
 }
 
+// add appends one row's values (or, called with none, counts a row
+// already appended to b.args) and runs the statement when it is full.
 func (b *bulk) add(vals ...any) error {
 	b.args = append(b.args, vals...)
 	if len(b.args) < b.per*b.ncols {
@@ -242,7 +244,8 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 	if len(records) > 0 {
 		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_contact_records", recordColumns, "ON CONFLICT (id) DO NOTHING")
 		for i := range records {
-			if err := ins.add(records[i].values()...); err != nil {
+			ins.args = records[i].appendValues(ins.args)
+			if err := ins.add(); err != nil {
 				return fmt.Errorf("unable to store contact records: %w", err)
 			}
 		}
@@ -253,7 +256,8 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 	if len(sessions) > 0 {
 		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_agent_sessions", sessionColumns, "ON CONFLICT (id) DO NOTHING")
 		for i := range sessions {
-			if err := ins.add(sessions[i].values()...); err != nil {
+			ins.args = sessions[i].appendValues(ins.args)
+			if err := ins.add(); err != nil {
 				return fmt.Errorf("unable to store agent sessions: %w", err)
 			}
 		}
