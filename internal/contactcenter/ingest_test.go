@@ -542,3 +542,39 @@ func TestEventsRebuild(t *testing.T) {
 		sameTables(t, "after a rebuild", dump(t, db, derived...), want)
 	})
 }
+
+// TestExportOfLongLog: the database export of a log of several days,
+// imported after the log itself in many batches, is found stored event
+// by event, hour after hour (more hours than the key cache keeps), and
+// changes nothing.
+func TestExportOfLongLog(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := newWorld(t, db)
+		logPath := filepath.Join(t.TempDir(), "queue_log")
+		f, err := os.Create(logPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := contactcenter.GenerateQueueLog(f, contactcenter.DemoSpec{Days: 3, Queues: 2, Agents: 6, Seed: 7, Start: time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)})
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		rep, err := w.svc.ImportQueueLog(ctx, []string{logPath}, contactcenter.ImportOptions{BatchLines: 700})
+		if err != nil || rep.Events != st.Lines {
+			t.Fatalf("pipe form: %d of %d events: %v", rep.Events, st.Lines, err)
+		}
+		before := dump(t, db, derived...)
+		csvPath := filepath.Join(t.TempDir(), "export.csv")
+		writeCSVExport(t, logPath, csvPath)
+		rep, err = w.svc.ImportQueueLog(ctx, []string{csvPath}, contactcenter.ImportOptions{BatchLines: 700})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Events != 0 || rep.Duplicates != st.Lines || rep.Malformed != 0 {
+			t.Fatalf("export: %d events, %d duplicates of %d lines, %d malformed", rep.Events, rep.Duplicates, st.Lines, rep.Malformed)
+		}
+		sameTables(t, "after importing the export", dump(t, db, derived...), before)
+	})
+}
