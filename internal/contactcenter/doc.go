@@ -39,6 +39,11 @@
 // equal row for row. A file is recognised by its first line, not its path,
 // so a renamed file resumes and a rotated one starts afresh.
 //
+// The reading, the Builder and the rollup sums run in the caller's
+// goroutine while a writer goroutine commits the previous batch (SQLite has
+// one writer). Bulk rows are multi-row INSERTs on SQLite and COPY on
+// PostgreSQL (through a temporary table, to keep ON CONFLICT DO NOTHING).
+//
 // What is still open when an import ends stays open in the stream state,
 // and the next import of the same stream (the next rotated file, or --follow)
 // completes it; `--final` (ImportOptions.Final) instead closes everything at
