@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"math/rand/v2"
@@ -181,6 +182,8 @@ func TestKillLoop(t *testing.T) {
 			kills, finished := 0, false
 			for i := 0; i < 30 && !finished; i++ {
 				cmd := child(crashDSN)
+				var out bytes.Buffer
+				cmd.Stdout, cmd.Stderr = &out, &out
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
@@ -194,7 +197,7 @@ func TestKillLoop(t *testing.T) {
 					continue
 				}
 				if err != nil {
-					t.Fatalf("run %d failed: %v", i, err)
+					t.Fatalf("run %d failed: %v: %s", i, err, out.Bytes())
 				}
 				finished = true
 			}

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -139,18 +140,23 @@ var errStreamBusy = anchor.Conflict("another import of this stream is running (i
 
 // commit writes a batch in one transaction. On PostgreSQL the transaction
 // runs on a connection of its own, so that records and sessions can be
-// sent with COPY on that connection, inside the transaction.
-func (s *Service) commit(ctx context.Context, b *batch) error {
+// sent with COPY on that connection, inside the transaction: conn when
+// given (the one holding the stream's lock, see lockStream), else one from
+// the pool.
+func (s *Service) commit(ctx context.Context, conn *sql.Conn, b *batch) error {
 	if s.DB.Dialect != store.Postgres {
 		return s.DB.Tx(ctx, func(tx *sql.Tx) error {
 			return s.write(ctx, tx, nil, b)
 		})
 	}
-	conn, err := s.DB.Write.Conn(ctx)
-	if err != nil {
-		return fmt.Errorf("unable to get a connection: %w", err)
+	if conn == nil {
+		c, err := s.DB.Write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("unable to get a connection: %w", err)
+		}
+		defer c.Close()
+		conn = c
 	}
-	defer conn.Close()
 	tx, err := conn.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -341,4 +347,53 @@ func keyLess(a, b rollupKey) bool {
 		return a.segment < b.segment
 	}
 	return a.channel < b.channel
+}
+
+// streamLockWait is how long an import waits for another import of its
+// stream to let go before it gives up with errStreamBusy.
+const streamLockWait = 30 * time.Second
+
+// lockStream makes a queue_log import the only one of its stream, on
+// PostgreSQL: it returns a connection holding a session advisory lock, on
+// which the import commits every batch. An import killed just after
+// sending COMMIT leaves a server process that may still be committing when
+// the next import reads the stream's state; that process holds the lock
+// until it has finished and noticed its client is gone, so the next import
+// reads the state only after the commit. (On SQLite, where conn is nil, a
+// commit is over when the statement returns.) unlock releases the lock and
+// the connection.
+func (s *Service) lockStream(ctx context.Context, name string) (conn *sql.Conn, unlock func(), err error) {
+	if s.DB.Dialect != store.Postgres {
+		return nil, func() {}, nil
+	}
+	conn, err = s.DB.Write.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("unable to get a connection: %w", err)
+	}
+	key := "anchor.cc_streams:" + name
+	deadline := time.Now().Add(streamLockWait)
+	for {
+		var ok bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, key).Scan(&ok); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("unable to lock the stream: %w", err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			conn.Close()
+			return nil, nil, errStreamBusy
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+	}
+	return conn, func() {
+		// Closing the connection would keep the session (the pool reuses
+		// it), so the lock is released explicitly.
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, key) //nolint:errcheck // the session ends with the process anyway
+		conn.Close()
+	}, nil
 }

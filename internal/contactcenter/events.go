@@ -454,7 +454,7 @@ func (s *Service) ImportEvents(ctx context.Context, er *EventReader, opt EventIm
 		if b.empty() {
 			return dups, 0, nil
 		}
-		if err := s.commit(ctx, b); err != nil {
+		if err := s.commit(ctx, nil, b); err != nil {
 			return 0, 0, err
 		}
 		im.seq = seq

@@ -113,10 +113,16 @@ func (s *Service) ImportQueueLog(ctx context.Context, paths []string, opt Import
 	if opt.Poll <= 0 {
 		opt.Poll = 250 * time.Millisecond
 	}
+	conn, unlock, err := s.lockStream(ctx, opt.Stream)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	defer unlock()
 	im, err := s.newImporter(ctx, opt.Stream, kindQueueLog)
 	if err != nil {
 		return ImportReport{}, err
 	}
+	im.conn = conn
 	if s.DB.Dialect == store.SQLite {
 		// A multi-row INSERT that may fail half-way keeps a statement
 		// journal; in a temporary file that is a write system call per page.
@@ -194,6 +200,7 @@ type importer struct {
 	opts    streamOptions
 	maxSeen int64 // newest event time stored when the run began, or read since
 	keys    *keyCache
+	conn    *sql.Conn // PostgreSQL: the connection holding the stream's lock
 	seq     int64
 	version int
 	cur     *batch
@@ -240,7 +247,7 @@ func (im *importer) start(ctx context.Context) {
 		defer im.wg.Done()
 		for b := range im.ch {
 			if im.err() == nil {
-				if err := im.s.commit(ctx, b); err != nil {
+				if err := im.s.commit(ctx, im.conn, b); err != nil {
 					im.mu.Lock()
 					im.werr = err
 					im.mu.Unlock()
