@@ -187,9 +187,10 @@ func TestKillLoop(t *testing.T) {
 				if err := cmd.Start(); err != nil {
 					t.Fatal(err)
 				}
-				// Within the first quarter of a full run: each run gets a little
-				// further, so most are killed part-way through a batch.
-				time.Sleep(startup*3/4 + time.Duration(rng.Int64N(int64(max(took/4, time.Millisecond)))))
+				// Within the first eighth of a full run: each run gets a little
+				// further, so most are killed part-way through a batch (and a
+				// fast import is still killed a few times before it finishes).
+				time.Sleep(startup*3/4 + time.Duration(rng.Int64N(int64(max(took/8, time.Millisecond)))))
 				cmd.Process.Signal(syscall.SIGKILL) //nolint:errcheck // it may have finished
 				err := cmd.Wait()
 				if ws, ok := cmd.ProcessState.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
