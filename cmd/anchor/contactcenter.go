@@ -36,7 +36,7 @@ func runImportQueueLog(ctx context.Context, e *env, args []string) error {
 	follow := fs.Bool("follow", false, "keep reading the last file as it grows and is rotated, until interrupted")
 	progress := fs.Bool("progress", false, "show lines/s and time left on stderr, and timings in the summary")
 	final := fs.Bool("final", false, "the log ends here: close calls and agent sessions still open at the last line (marked truncated)")
-	batch := fs.Int("batch", 20000, "lines per transaction")
+	batch := fs.Int("batch", contactcenter.DefaultBatchLines, "lines per transaction")
 	tolerance := fs.Duration("tolerance", 2*time.Second, "how far out of order lines may be and still be put right")
 	tz := fs.String("tz", "UTC", "time zone of the times in a CSV export")
 	persistent := fs.Bool("persistent-members", false, "queues.conf persistentmembers=yes: members stay logged in across a restart")

@@ -7,16 +7,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
 
 	"anchor"
 	"anchor/internal/store"
 )
-
-// eventRow is one raw event to store.
-type eventRow struct {
-	id, at, hkey int64
-	body         string
-}
 
 // fileCheckpoint is how far a file has been imported.
 type fileCheckpoint struct {
@@ -38,7 +36,7 @@ type batch struct {
 	version    int // the stream row's version the batch continues from
 	nextSeq    int64
 	state      string
-	events     []eventRow
+	events     eventBlock // the raw events
 	records    []ContactRecord
 	sessions   []AgentSession
 	rollups    rollupSet
@@ -49,7 +47,7 @@ type batch struct {
 }
 
 func (b *batch) empty() bool {
-	return len(b.events) == 0 && len(b.records) == 0 && len(b.sessions) == 0 && b.file == nil && len(b.errors) == 0
+	return b.events.events == 0 && len(b.records) == 0 && len(b.sessions) == 0 && b.file == nil && len(b.errors) == 0
 }
 
 // bulk inserts rows with multi-row INSERT statements, prepared once per
@@ -102,6 +100,8 @@ func (b *bulk) sql(rows int) string {
 	return sb.String()
 }
 
+// add appends one row's values (or, called with none, counts a row
+// already appended to b.args) and runs the statement when it is full.
 func (b *bulk) add(vals ...any) error {
 	b.args = append(b.args, vals...)
 	if len(b.args) < b.per*b.ncols {
@@ -138,14 +138,42 @@ func (b *bulk) flush() error {
 // another import of the same stream is running.
 var errStreamBusy = anchor.Conflict("another import of this stream is running (its state changed under this one): run one import per stream at a time")
 
-// commit writes a batch in one transaction.
-func (s *Service) commit(ctx context.Context, b *batch) error {
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		return s.write(ctx, tx, b)
-	})
+// commit writes a batch in one transaction. On PostgreSQL the transaction
+// runs on a connection of its own, so that records and sessions can be
+// sent with COPY on that connection, inside the transaction: conn when
+// given (the one holding the stream's lock, see lockStream), else one from
+// the pool.
+func (s *Service) commit(ctx context.Context, conn *sql.Conn, b *batch) error {
+	if s.DB.Dialect != store.Postgres {
+		return s.DB.Tx(ctx, func(tx *sql.Tx) error {
+			return s.write(ctx, tx, nil, b)
+		})
+	}
+	if conn == nil {
+		c, err := s.DB.Write.Conn(ctx)
+		if err != nil {
+			return fmt.Errorf("unable to get a connection: %w", err)
+		}
+		defer c.Close()
+		conn = c
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
+	if err := s.write(ctx, tx, conn, b); err != nil {
+		return err
+	}
+	if err := tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
 }
 
-func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
+// write writes batch b in tx. conn, when set, is the PostgreSQL
+// connection tx runs on (see copyRows).
+func (s *Service) write(ctx context.Context, tx *sql.Tx, conn *sql.Conn, b *batch) error {
 	res, err := tx.ExecContext(ctx, `UPDATE cc_streams SET next_seq = $1, state = $2, version = version + 1 WHERE id = $3 AND version = $4`,
 		b.nextSeq, b.state, b.streamID, b.version)
 	if err != nil {
@@ -166,7 +194,7 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 			return fmt.Errorf("unable to add alias %q: %w", a.Alias, err)
 		}
 	}
-	if err := s.writeRows(ctx, tx, b.events, b.records, b.sessions); err != nil {
+	if err := s.writeRows(ctx, tx, conn, &b.events, b.records, b.sessions); err != nil {
 		return err
 	}
 	if err := s.addRollups(ctx, tx, b.rollups); err != nil {
@@ -193,25 +221,40 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, b *batch) error {
 	return nil
 }
 
-// writeRows bulk-inserts raw events, records and sessions. An event whose
-// key is already stored is left alone (the importer has already skipped
-// it; this covers the rare repeat it could not see coming).
-func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events []eventRow, records []ContactRecord, sessions []AgentSession) error {
-	if len(events) > 0 {
-		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_events", []string{"id", "at", "hkey", "body"}, "ON CONFLICT DO NOTHING")
-		for _, e := range events {
-			if err := ins.add(e.id, e.at, e.hkey, e.body); err != nil {
-				return fmt.Errorf("unable to store events: %w", err)
+// writeRows stores raw events (as one block), and inserts records and
+// sessions: with COPY when conn is set, else with multi-row INSERTs. The
+// importer has skipped events already stored; records and sessions have
+// ids computed from their data, so one already stored is left alone.
+func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
+	if err := s.writeEvents(ctx, tx, events); err != nil {
+		return err
+	}
+	if conn != nil {
+		if len(records) > 0 {
+			rows := make([][]any, len(records))
+			for i := range records {
+				rows[i] = records[i].values()
+			}
+			if err := copyRows(ctx, conn, "cc_contact_records", recordColumns, rows); err != nil {
+				return fmt.Errorf("unable to store contact records: %w", err)
 			}
 		}
-		if err := ins.flush(); err != nil {
-			return fmt.Errorf("unable to store events: %w", err)
+		if len(sessions) > 0 {
+			rows := make([][]any, len(sessions))
+			for i := range sessions {
+				rows[i] = sessions[i].values()
+			}
+			if err := copyRows(ctx, conn, "cc_agent_sessions", sessionColumns, rows); err != nil {
+				return fmt.Errorf("unable to store agent sessions: %w", err)
+			}
 		}
+		return nil
 	}
 	if len(records) > 0 {
 		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_contact_records", recordColumns, "ON CONFLICT (id) DO NOTHING")
 		for i := range records {
-			if err := ins.add(records[i].values()...); err != nil {
+			ins.args = records[i].appendValues(ins.args)
+			if err := ins.add(); err != nil {
 				return fmt.Errorf("unable to store contact records: %w", err)
 			}
 		}
@@ -222,7 +265,8 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events []eventRow, 
 	if len(sessions) > 0 {
 		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_agent_sessions", sessionColumns, "ON CONFLICT (id) DO NOTHING")
 		for i := range sessions {
-			if err := ins.add(sessions[i].values()...); err != nil {
+			ins.args = sessions[i].appendValues(ins.args)
+			if err := ins.add(); err != nil {
 				return fmt.Errorf("unable to store agent sessions: %w", err)
 			}
 		}
@@ -231,6 +275,30 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, events []eventRow, 
 		}
 	}
 	return nil
+}
+
+// copyRows adds rows to table (whose key is id) on PostgreSQL with COPY,
+// in the transaction open on conn. COPY cannot skip a row whose id is
+// stored, so the rows go to a temporary table first and from there with
+// INSERT ... ON CONFLICT (id) DO NOTHING, as the INSERT path does.
+func copyRows(ctx context.Context, conn *sql.Conn, table string, cols []string, rows [][]any) error {
+	return conn.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("not a pgx connection: %T", dc)
+		}
+		pc := sc.Conn()
+		tmp := "cc_copy_" + strings.TrimPrefix(table, "cc_")
+		if _, err := pc.Exec(ctx, `CREATE TEMPORARY TABLE IF NOT EXISTS `+tmp+` (LIKE `+table+`) ON COMMIT DELETE ROWS`); err != nil {
+			return err
+		}
+		if _, err := pc.CopyFrom(ctx, pgx.Identifier{tmp}, cols, pgx.CopyFromRows(rows)); err != nil {
+			return err
+		}
+		list := strings.Join(cols, ", ")
+		_, err := pc.Exec(ctx, `INSERT INTO `+table+` (`+list+`) SELECT `+list+` FROM `+tmp+` ON CONFLICT (id) DO NOTHING`)
+		return err
+	})
 }
 
 // addRollups adds counts to their rows, creating rows as needed. Keys are
@@ -282,4 +350,53 @@ func keyLess(a, b rollupKey) bool {
 		return a.segment < b.segment
 	}
 	return a.channel < b.channel
+}
+
+// streamLockWait is how long an import waits for another import of its
+// stream to let go before it gives up with errStreamBusy.
+const streamLockWait = 30 * time.Second
+
+// lockStream makes a queue_log import the only one of its stream, on
+// PostgreSQL: it returns a connection holding a session advisory lock, on
+// which the import commits every batch. An import killed just after
+// sending COMMIT leaves a server process that may still be committing when
+// the next import reads the stream's state; that process holds the lock
+// until it has finished and noticed its client is gone, so the next import
+// reads the state only after the commit. (On SQLite, where conn is nil, a
+// commit is over when the statement returns.) unlock releases the lock and
+// the connection.
+func (s *Service) lockStream(ctx context.Context, name string) (conn *sql.Conn, unlock func(), err error) {
+	if s.DB.Dialect != store.Postgres {
+		return nil, func() {}, nil
+	}
+	conn, err = s.DB.Write.Conn(ctx)
+	if err != nil {
+		return nil, nil, fmt.Errorf("unable to get a connection: %w", err)
+	}
+	key := "anchor.cc_streams:" + name
+	deadline := time.Now().Add(streamLockWait)
+	for {
+		var ok bool
+		if err := conn.QueryRowContext(ctx, `SELECT pg_try_advisory_lock(hashtextextended($1, 0))`, key).Scan(&ok); err != nil {
+			conn.Close()
+			return nil, nil, fmt.Errorf("unable to lock the stream: %w", err)
+		}
+		if ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			conn.Close()
+			return nil, nil, errStreamBusy
+		}
+		if err := sleep(ctx, 100*time.Millisecond); err != nil {
+			conn.Close()
+			return nil, nil, err
+		}
+	}
+	return conn, func() {
+		// Closing the connection would keep the session (the pool reuses
+		// it), so the lock is released explicitly.
+		conn.ExecContext(context.WithoutCancel(ctx), `SELECT pg_advisory_unlock(hashtextextended($1, 0))`, key) //nolint:errcheck // the session ends with the process anyway
+		conn.Close()
+	}, nil
 }

@@ -110,3 +110,30 @@ func TestGenerateShape(t *testing.T) {
 		t.Errorf("stats %+v", st)
 	}
 }
+
+// BenchmarkImportPostgres is BenchmarkImportSQLite on PostgreSQL (records
+// and sessions go with COPY).
+func BenchmarkImportPostgres(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "queue_log")
+	f, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := contactcenter.GenerateQueueLog(f, contactcenter.DemoSpec{Days: 7, Queues: 3, Agents: 50, Seed: 1})
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for b.Loop() {
+		b.StopTimer()
+		db := storetest.OpenPostgres(b)
+		svc := &contactcenter.Service{DB: db}
+		b.StartTimer()
+		rep, err := svc.ImportQueueLog(context.Background(), []string{path}, contactcenter.ImportOptions{})
+		if err != nil || rep.Events != st.Lines {
+			b.Fatalf("%d of %d events: %v", rep.Events, st.Lines, err)
+		}
+	}
+	b.ReportMetric(float64(st.Lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}

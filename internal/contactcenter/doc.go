@@ -14,11 +14,16 @@
 //
 // # Idempotent and crash-safe
 //
-// Every event is stored once in cc_events under its idempotency key (its
-// time and a 64-bit hash of its fields and occurrence, see
-// queuelog.Event.Key); an event already stored is skipped before it reaches
-// the Builder, so importing a file twice, or the database export of a file
-// already imported, changes nothing.
+// Every event is stored once, under its idempotency key (its time and a
+// 64-bit hash of its fields and occurrence, see queuelog.Event.Key); an
+// event already stored is skipped before it reaches the Builder, so
+// importing a file twice, or the database export of a file already
+// imported, changes nothing. Raw events are stored a batch at a time: one
+// cc_event_blocks row holds the bodies of a run of a stream's events, and
+// cc_event_keys rows hold their keys by hour of event time. An event newer
+// than every stored one needs no look-up; an older one is looked for among
+// the keys of its hour (keyCache). A file read to its end is a no-op before
+// any look-up: its checkpoint says so.
 //
 // Imports run in batches. One transaction holds a batch's raw events, the
 // contact records and agent sessions the Builder completed, their rollup
@@ -33,6 +38,11 @@
 // from the data (timedID), never drawn at random, so the two databases are
 // equal row for row. A file is recognised by its first line, not its path,
 // so a renamed file resumes and a rotated one starts afresh.
+//
+// The reading, the Builder and the rollup sums run in the caller's
+// goroutine while a writer goroutine commits the previous batch (SQLite has
+// one writer). Bulk rows are multi-row INSERTs on SQLite and COPY on
+// PostgreSQL (through a temporary table, to keep ON CONFLICT DO NOTHING).
 //
 // What is still open when an import ends stays open in the stream state,
 // and the next import of the same stream (the next rotated file, or --follow)

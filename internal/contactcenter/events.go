@@ -427,29 +427,24 @@ func (s *Service) ImportEvents(ctx context.Context, er *EventReader, opt EventIm
 	// try writes the chunk as one batch; it reports what it counted only
 	// when the batch committed.
 	try := func() (dups, imported int, err error) {
-		ats := make([]int64, 0, len(chunk))
-		hks := make([]int64, 0, len(chunk))
+		keys := make([]eventKey, 0, len(chunk))
 		for _, p := range chunk {
-			ats, hks = append(ats, p.at), append(hks, p.hkey)
+			keys = append(keys, eventKey{p.at, p.hkey})
 		}
-		found, err := s.storedKeys(ctx, ats, hks)
+		seen, err := im.keys.stored(ctx, keys)
 		if err != nil {
 			return 0, 0, err
-		}
-		seen := map[[2]int64]bool{}
-		for _, k := range found {
-			seen[k] = true
 		}
 		b := &batch{rollups: rollupSet{}}
 		seq := im.seq
 		for _, p := range chunk {
-			k := [2]int64{p.at, p.hkey}
+			k := eventKey{p.at, p.hkey}
 			if seen[k] {
 				dups++
 				continue
 			}
 			seen[k] = true
-			b.events = append(b.events, eventRow{id: eventID(im.st.id, seq), at: p.at, hkey: p.hkey, body: string(p.body)})
+			b.events.add(eventID(im.st.id, seq), p.at, p.hkey, string(p.body))
 			im.res.addAnchorEvent(b, im.st, p.ev, p.hkey, eventID(im.st.id, seq))
 			seq++
 			imported++
@@ -459,7 +454,7 @@ func (s *Service) ImportEvents(ctx context.Context, er *EventReader, opt EventIm
 		if b.empty() {
 			return dups, 0, nil
 		}
-		if err := s.commit(ctx, b); err != nil {
+		if err := s.commit(ctx, nil, b); err != nil {
 			return 0, 0, err
 		}
 		im.seq = seq

@@ -20,6 +20,13 @@ import (
 	"anchor/internal/store"
 )
 
+// DefaultBatchLines is how many lines a transaction holds by default.
+// Every commit also saves the stream's Builder state and the file's Reader
+// state (hundreds of KB for a busy center: calls and lines of the recent
+// past), so fewer, larger batches write much less; 30,000 lines of a
+// queue_log keep a batch near 10 MB in memory.
+const DefaultBatchLines = 30000
+
 // ImportOptions tune a queue_log import.
 type ImportOptions struct {
 	// Stream names the source (default "asterisk"): one per Asterisk
@@ -34,8 +41,8 @@ type ImportOptions struct {
 	// in the stream state and the stream's next import completes them.
 	Final bool
 	// BatchLines is how many lines go into one transaction (default
-	// 20000): larger commits less often, smaller holds less memory (three
-	// batches are in flight) and loses less work to a crash.
+	// DefaultBatchLines): larger commits less often, smaller holds less
+	// memory (two batches are in flight) and loses less work to a crash.
 	BatchLines int
 	// Tolerance is how far out of order lines may be (queuelog.Config).
 	Tolerance time.Duration
@@ -101,15 +108,21 @@ func (s *Service) ImportQueueLog(ctx context.Context, paths []string, opt Import
 		opt.Stream = "asterisk"
 	}
 	if opt.BatchLines <= 0 {
-		opt.BatchLines = 20000
+		opt.BatchLines = DefaultBatchLines
 	}
 	if opt.Poll <= 0 {
 		opt.Poll = 250 * time.Millisecond
 	}
+	conn, unlock, err := s.lockStream(ctx, opt.Stream)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	defer unlock()
 	im, err := s.newImporter(ctx, opt.Stream, kindQueueLog)
 	if err != nil {
 		return ImportReport{}, err
 	}
+	im.conn = conn
 	if s.DB.Dialect == store.SQLite {
 		// A multi-row INSERT that may fail half-way keeps a statement
 		// journal; in a temporary file that is a write system call per page.
@@ -152,9 +165,8 @@ func (s *Service) ImportQueueLog(ctx context.Context, paths []string, opt Import
 				at := im.builder.Now()
 				seq := im.seq
 				im.seq++
-				im.cur.events = append(im.cur.events, eventRow{id: eventID(im.st.id, seq), at: store.Millis(at),
-					hkey: hashKey(fmt.Sprintf("%032x", sha256.Sum256([]byte(fmt.Sprintf("flush|%d|%d", im.st.id, seq))))),
-					body: flushLine(at)})
+				im.cur.events.add(eventID(im.st.id, seq), store.Millis(at),
+					hashKey(fmt.Sprintf("%032x", sha256.Sum256([]byte(fmt.Sprintf("flush|%d|%d", im.st.id, seq))))), flushLine(at))
 				im.builder.Flush(at)
 				im.take()
 				if err := im.cut(nil); err != nil {
@@ -187,6 +199,8 @@ type importer struct {
 	builder *queuelog.Builder
 	opts    streamOptions
 	maxSeen int64 // newest event time stored when the run began, or read since
+	keys    *keyCache
+	conn    *sql.Conn // PostgreSQL: the connection holding the stream's lock
 	seq     int64
 	version int
 	cur     *batch
@@ -216,21 +230,24 @@ func (s *Service) newImporter(ctx context.Context, name, kind string) (*importer
 	}
 	im := &importer{s: s, st: st, res: res, seq: st.nextSeq, version: st.version, began: time.Now()}
 	im.report.Stream = st.name
-	if err := s.DB.Read.QueryRowContext(ctx, `SELECT COALESCE(MAX(at), -1) FROM cc_events`).Scan(&im.maxSeen); err != nil {
-		return nil, fmt.Errorf("unable to read the newest event: %w", err)
+	if im.maxSeen, err = s.newestEvent(ctx); err != nil {
+		return nil, err
 	}
+	im.keys = newKeyCache(s)
 	im.cur = &batch{rollups: rollupSet{}}
 	return im, nil
 }
 
 func (im *importer) start(ctx context.Context) {
-	im.ch = make(chan *batch, 1)
+	// Unbuffered: the producer fills the next batch while the writer
+	// commits one, and waits for the writer rather than queueing a third.
+	im.ch = make(chan *batch)
 	im.wg.Add(1)
 	go func() {
 		defer im.wg.Done()
 		for b := range im.ch {
 			if im.err() == nil {
-				if err := im.s.commit(ctx, b); err != nil {
+				if err := im.s.commit(ctx, im.conn, b); err != nil {
 					im.mu.Lock()
 					im.werr = err
 					im.mu.Unlock()
@@ -543,33 +560,23 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 	if len(chunk) == 0 {
 		return nil
 	}
-	type keyed struct {
-		at, hkey int64
-	}
-	keys := make([]keyed, len(chunk))
-	var cand []int
+	keys := make([]eventKey, len(chunk))
+	var cand []eventKey
 	for i := range chunk {
-		keys[i] = keyed{store.Millis(chunk[i].Time), hashKey(chunk[i].Key())}
+		keys[i] = eventKey{store.Millis(chunk[i].Time), hashKey(chunk[i].Key())}
 		// An event newer than every stored one cannot be stored: only the
 		// rest need a look-up. Appending to a log, that is almost none.
 		if keys[i].at <= im.maxSeen {
-			cand = append(cand, i)
+			cand = append(cand, keys[i])
 		}
 	}
-	dup := map[keyed]bool{}
+	dup := map[eventKey]bool{}
 	if len(cand) > 0 {
-		ats := make([]int64, len(cand))
-		hks := make([]int64, len(cand))
-		for j, i := range cand {
-			ats[j], hks[j] = keys[i].at, keys[i].hkey
-		}
-		found, err := im.s.storedKeys(ctx, ats, hks)
+		found, err := im.keys.stored(ctx, cand)
 		if err != nil {
 			return err
 		}
-		for _, k := range found {
-			dup[keyed{k[0], k[1]}] = true
-		}
+		dup = found
 	}
 	b := im.cur
 	for i := range chunk {
@@ -590,7 +597,7 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 		if fr.r.Format == queuelog.FormatCSV {
 			body = pipeLine(e)
 		}
-		b.events = append(b.events, eventRow{id: eventID(im.st.id, seq), at: k.at, hkey: k.hkey, body: body})
+		b.events.add(eventID(im.st.id, seq), k.at, k.hkey, body)
 		if k.at > im.maxSeen {
 			im.maxSeen = k.at
 		}
@@ -601,49 +608,6 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 		im.take()
 	}
 	return nil
-}
-
-// storedKeys returns which (at, hkey) pairs are stored.
-func (s *Service) storedKeys(ctx context.Context, ats, hks []int64) ([][2]int64, error) {
-	args := make([]any, 0, 2*len(ats))
-	for _, a := range ats {
-		args = append(args, a)
-	}
-	for _, h := range hks {
-		args = append(args, h)
-	}
-	q := `SELECT at, hkey FROM cc_events WHERE at IN (` + placeholders(s.DB.Dialect, 1, len(ats)) + `) AND hkey IN (` +
-		placeholders(s.DB.Dialect, len(ats)+1, len(hks)) + `)`
-	rows, err := s.DB.Read.QueryContext(ctx, q, args...)
-	if err != nil {
-		return nil, fmt.Errorf("unable to look up events: %w", err)
-	}
-	defer rows.Close()
-	var out [][2]int64
-	for rows.Next() {
-		var k [2]int64
-		if err := rows.Scan(&k[0], &k[1]); err != nil {
-			return nil, err
-		}
-		out = append(out, k)
-	}
-	return out, rows.Err()
-}
-
-func placeholders(d store.Dialect, from, n int) string {
-	var sb strings.Builder
-	for i := range n {
-		if i > 0 {
-			sb.WriteByte(',')
-		}
-		if d == store.SQLite {
-			sb.WriteByte('?')
-		} else {
-			sb.WriteByte('$')
-			sb.WriteString(strconv.Itoa(from + i))
-		}
-	}
-	return sb.String()
 }
 
 // hashKey is the 64-bit form of an idempotency key: its first 16 hex

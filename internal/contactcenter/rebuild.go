@@ -136,7 +136,7 @@ func (s *Service) replay(ctx context.Context, tx *sql.Tx, res *resolver, st stre
 		}
 	}
 	write := func() error {
-		if err := s.writeRows(ctx, tx, nil, out.records, out.sessions); err != nil {
+		if err := s.writeRows(ctx, tx, nil, nil, out.records, out.sessions); err != nil {
 			return err
 		}
 		if err := s.addRollups(ctx, tx, out.rollups); err != nil {
@@ -166,21 +166,15 @@ func (s *Service) replay(ctx context.Context, tx *sql.Tx, res *resolver, st stre
 	// the stream into memory.
 	next := eventID(st.id, 0)
 	end := eventID(st.id+1, 0)
-	for {
-		rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, hkey, body FROM cc_events WHERE id >= $1 AND id < $2 ORDER BY id LIMIT 20000`, next, end)
+	for next != 0 {
+		var events []storedEvent
+		var err error
+		events, next, err = s.readBlocks(ctx, next, end, 20000)
 		if err != nil {
-			return fmt.Errorf("unable to read events: %w", err)
+			return err
 		}
-		n := 0
-		for rows.Next() {
-			var id, hkey int64
-			var body string
-			if err := rows.Scan(&id, &hkey, &body); err != nil {
-				rows.Close()
-				return err
-			}
-			n++
-			next = id + 1
+		for _, se := range events {
+			id, body := se.id, se.body
 			rep.Events++
 			if st.kind == kindQueueLog {
 				e, err := queuelog.ParseLine(body)
@@ -201,20 +195,15 @@ func (s *Service) replay(ctx context.Context, tx *sql.Tx, res *resolver, st stre
 				continue
 			}
 			in := &batch{rollups: rollupSet{}}
-			res.addAnchorEvent(in, st, ev, hkey, id)
+			// The key is not stored with the body: it is the one the import
+			// computed from the same body.
+			res.addAnchorEvent(in, st, ev, ev.key(st.name, []byte(body)), id)
 			keep(in)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
 		}
 		if len(out.records)+len(out.sessions) > 0 {
 			if err := write(); err != nil {
 				return err
 			}
-		}
-		if n == 0 {
-			break
 		}
 	}
 	return write()

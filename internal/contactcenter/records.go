@@ -90,14 +90,20 @@ var recordColumns = []string{"id", "stream_id", "call_id", "visit", "queue", "qu
 	"ring_attempts", "unanswered", "transfer_kind", "transfer_target", "ended_by", "exit_key", "partial", "truncated", "first_event", "last_event"}
 
 func (r *ContactRecord) values() []any {
+	return r.appendValues(make([]any, 0, len(recordColumns)))
+}
+
+// appendValues appends the recordColumns values to dst: a bulk insert
+// fills its argument list without a slice per record.
+func (r *ContactRecord) appendValues(dst []any) []any {
 	var answered any
 	if r.AnsweredAt != nil {
 		answered = store.Millis(*r.AnsweredAt)
 	}
-	return []any{r.ID, r.StreamID, r.CallID, int64(r.Visit), r.Queue, r.QueueID, r.Channel, r.Caller, r.DID, r.CustomerID, r.SegmentID,
+	return append(dst, r.ID, r.StreamID, r.CallID, int64(r.Visit), r.Queue, r.QueueID, r.Channel, r.Caller, r.DID, r.CustomerID, r.SegmentID,
 		store.Millis(r.OfferedAt), answered, store.Millis(r.EndedAt), r.WaitMS, r.TalkMS, r.HoldMS, r.ACWMS, r.ACWMeasured, r.Outcome,
 		r.Reason, r.Agent, r.AgentID, int64(r.RingAttempts), strings.Join(r.Unanswered, ","), r.TransferKind, r.TransferTarget,
-		r.EndedBy, r.ExitKey, r.Partial, r.Truncated, r.FirstEvent, r.LastEvent}
+		r.EndedBy, r.ExitKey, r.Partial, r.Truncated, r.FirstEvent, r.LastEvent)
 }
 
 func scanRecord(row store.Scanner) (ContactRecord, error) {
@@ -121,7 +127,12 @@ func scanRecord(row store.Scanner) (ContactRecord, error) {
 var sessionColumns = []string{"id", "stream_id", "agent", "agent_id", "queue", "queue_id", "kind", "reason", "start_at", "end_at", "partial", "truncated"}
 
 func (s *AgentSession) values() []any {
-	return []any{s.ID, s.StreamID, s.Agent, s.AgentID, s.Queue, s.QueueID, s.Kind, s.Reason, store.Millis(s.Start), store.Millis(s.End), s.Partial, s.Truncated}
+	return s.appendValues(make([]any, 0, len(sessionColumns)))
+}
+
+// appendValues appends the sessionColumns values to dst.
+func (s *AgentSession) appendValues(dst []any) []any {
+	return append(dst, s.ID, s.StreamID, s.Agent, s.AgentID, s.Queue, s.QueueID, s.Kind, s.Reason, store.Millis(s.Start), store.Millis(s.End), s.Partial, s.Truncated)
 }
 
 func scanSession(row store.Scanner) (AgentSession, error) {
