@@ -34,10 +34,11 @@ const DefaultFCRWindow = 7 * 24 * time.Hour
 
 // caseRule is a case metric's definition in SQL, written once and used
 // both to count (the metric) and to list what was counted (the cases
-// behind a number). Its SQL uses the aliases c (cases), cu (customers),
-// and b (callbacks) or h (handoffs); $1.. are the rule's own arguments.
+// behind a number). Its SQL uses the aliases c (cases), cu (customers,
+// joined only when cut by segment), and b (callbacks) or h (handoffs);
+// $1.. are the rule's own arguments.
 type caseRule struct {
-	from  string // the FROM clause
+	from  string // the FROM clause, without the customers
 	at    string // the instant that places a row in a period
 	where string // which rows count at all
 	met   string // the numerator's condition
@@ -46,7 +47,18 @@ type caseRule struct {
 	args  func(ctx context.Context, s *Service) ([]any, error)
 }
 
-const caseFrom = `cases c JOIN customers cu ON cu.id = c.customer_id`
+const caseFrom = `cases c`
+
+// fromBy is the rule's FROM clause for a cut: the customers are joined only
+// for their segment. Joined always, they gave the planner a second way in
+// (every customer, then its cases), which it sometimes took: a scan of
+// every case instead of a range of the index on the instant.
+func (r caseRule) fromBy(by string) string {
+	if by == BySegment {
+		return r.from + ` JOIN customers cu ON cu.id = c.customer_id`
+	}
+	return r.from
+}
 
 func nowArg(_ context.Context, s *Service) ([]any, error) {
 	return []any{store.Millis(s.DB.Now())}, nil
@@ -64,11 +76,13 @@ var caseRules = map[string]caseRule{
 	// Resolved cases (resolved in the period) that had at most one contact
 	// up to their resolution, were never reopened, and were not followed
 	// within the repeat window by a new case of the same customer and
-	// category.
+	// category. (A case is never resolved before it is created, so a case
+	// created after the resolution is another one: the repeat check reads
+	// the index on customer, category and creation alone.)
 	"fcr": {from: caseFrom, at: "c.resolved_at", where: "c.resolved_at IS NOT NULL",
 		met: `c.reopen_count = 0
 			AND (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id AND k.started_at <= c.resolved_at) <= 1
-			AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id AND n.category = c.category AND n.id <> c.id
+			AND NOT EXISTS (SELECT 1 FROM cases n WHERE n.customer_id = c.customer_id AND n.category = c.category
 				AND n.created_at > c.resolved_at AND n.created_at <= c.resolved_at + $1)`,
 		due: "c.resolution_due_at", agent: "COALESCE(c.owner_id, '')",
 		args: func(ctx context.Context, s *Service) ([]any, error) {
@@ -78,14 +92,14 @@ var caseRules = map[string]caseRule{
 	// Callbacks whose window ended in the period (a window ending exactly
 	// at the period's end belongs to the next one), made inside the window;
 	// never made counts as late, cancelled ones are left out.
-	"callback_punctuality": {from: `callbacks b JOIN cases c ON c.id = b.case_id JOIN customers cu ON cu.id = c.customer_id`,
+	"callback_punctuality": {from: `callbacks b JOIN cases c ON c.id = b.case_id`,
 		at: "b.window_end", where: "b.status <> 'cancelled'", met: "b.status = 'made' AND b.made_at >= b.window_start AND b.made_at <= b.window_end",
 		due: "b.window_end", agent: "COALESCE(b.owner_id, '')"},
 	"first_response": clockRule("first_response_at", "first_response_due_at", "first_response_decided_at"),
 	"resolution":     clockRule("resolved_at", "resolution_due_at", "resolution_decided_at"),
 	// Handoffs due in the period (and already due), completed by their due
 	// time; returned and cancelled ones are left out.
-	"handoff_on_time": {from: `handoffs h JOIN cases c ON c.id = h.case_id JOIN customers cu ON cu.id = c.customer_id`,
+	"handoff_on_time": {from: `handoffs h JOIN cases c ON c.id = h.case_id`,
 		at: "h.due_at", where: "h.status NOT IN ('returned', 'cancelled') AND (h.completed_at IS NOT NULL OR h.due_at <= $1)",
 		met: "h.completed_at IS NOT NULL AND h.completed_at <= h.due_at", due: "h.due_at", agent: "COALESCE(c.owner_id, '')", args: nowArg},
 }
@@ -109,7 +123,7 @@ func (r caseRule) count() batchFunc {
 			}
 		}
 		return s.runBucketed(ctx, periods, bucketQuery{At: r.at, Args: args, SQL: `SELECT {{bucket}}, ` + r.dim(by) + ` AS cut,
-			SUM(CASE WHEN ` + r.met + ` THEN 1 ELSE 0 END), COUNT(*) FROM ` + r.from + ` WHERE ` + r.where + ` AND {{range}} GROUP BY 1, 2`})
+			SUM(CASE WHEN ` + r.met + ` THEN 1 ELSE 0 END), COUNT(*) FROM ` + r.fromBy(by) + ` WHERE ` + r.where + ` AND {{range}} GROUP BY 1, 2`})
 	}
 }
 
@@ -120,6 +134,9 @@ var (
 	computeResolution    = caseRules["resolution"].count()
 	computeHandoffs      = caseRules["handoff_on_time"].count()
 )
+
+// backlogRule is where the backlog reads its cases from.
+var backlogRule = caseRule{from: caseFrom}
 
 // computeBacklog: the cases open at the end of each period (or now, if
 // sooner): their mean age in days is the value (num = total age, den =
@@ -141,10 +158,11 @@ func computeBacklog(ctx context.Context, s *Service, periods []Period, by string
 	// reopen) or resolved after the first end: two index reads, not a scan
 	// of every case ever opened.
 	cols := caseDim(by) + ` AS cut, c.created_at, COALESCE(c.resolution_due_at, 0), COALESCE(c.resolved_at, 0), COALESCE(c.closed_at, 0)`
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+cols+` FROM cases c JOIN customers cu ON cu.id = c.customer_id
+	from := backlogRule.fromBy(by)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+cols+` FROM `+from+`
 		WHERE c.status IN ('new', 'open', 'pending_customer', 'pending_internal') AND c.created_at < $1
 		UNION ALL
-		SELECT `+cols+` FROM cases c JOIN customers cu ON cu.id = c.customer_id
+		SELECT `+cols+` FROM `+from+`
 		WHERE c.resolved_at >= $2 AND c.created_at < $1 AND c.status NOT IN ('new', 'open', 'pending_customer', 'pending_internal')`, last, first)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -265,8 +264,10 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 
 // RollupDays rolls up (or rolls up again) at most limit days that are old
 // enough and not yet rolled up, or changed since, newest first, and says
-// how many it did. A day's rows and its done mark are written in one
-// transaction, and only if no change was marked on the day while it was
+// how many it did. Consecutive days are computed together, each metric
+// and cut with one query for all of them (a query's cost is mostly its
+// scan, whether it fills one day or thirty). Each day's rows and its done
+// mark are written only if no change was marked on the day while it was
 // computed: a concurrent change leaves it for the next run.
 func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	loc, err := s.OrgLocation(ctx)
@@ -292,76 +293,100 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	done := 0
-	for i := len(ds) - 1; i >= 0 && done < limit; i-- {
+	// The days to do, newest first, in runs of consecutive days.
+	var runs [][]localDay
+	picked := 0
+	for i := len(ds) - 1; i >= 0 && picked < limit; i-- {
 		if ok[ds[i].name] {
 			continue
 		}
-		if err := s.rollupDay(ctx, ds[i], loc); err != nil {
-			if errors.Is(err, errChanged) {
-				continue
-			}
+		if n := len(runs); n > 0 && i+1 < len(ds) && !ok[ds[i+1].name] && runs[n-1][0].name == ds[i+1].name {
+			runs[n-1] = append([]localDay{ds[i]}, runs[n-1]...)
+		} else {
+			runs = append(runs, []localDay{ds[i]})
+		}
+		picked++
+	}
+	done := 0
+	for _, run := range runs {
+		n, err := s.rollupRun(ctx, run, loc)
+		done += n
+		if err != nil {
 			return done, err
 		}
-		done++
 	}
 	return done, nil
 }
 
-var errChanged = errors.New("changed while rolled up")
-
-func (s *Service) rollupDay(ctx context.Context, d localDay, loc *time.Location) error {
-	marks, err := s.readMarks(ctx, s.DB.Read, d.start, d.end)
+// rollupRun rolls up consecutive days and says how many it wrote.
+func (s *Service) rollupRun(ctx context.Context, run []localDay, loc *time.Location) (int, error) {
+	first, last := run[0], run[len(run)-1]
+	marks, err := s.readMarks(ctx, s.DB.Read, first.start, last.end)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	before := dayMarks(marks, d)
+	before := make([]int64, len(run))
+	periods := make([]Period, len(run))
+	for i, d := range run {
+		before[i] = dayMarks(marks, d)
+		periods[i] = Period{d.start.UTC(), d.end.UTC()}
+	}
 	type row struct {
 		metric, dim string
 		c           counts
 	}
-	var rows []row
+	rows := make([][]row, len(run))
 	for key := range dayBacked {
 		def, _ := Lookup(key)
 		impl, _ := s.impl(key)
 		for _, dim := range append([]string{""}, def.Dimensions...) {
-			cs, err := impl.compute(ctx, s, []Period{{d.start, d.end}}, dim)
+			cs, err := impl.compute(ctx, s, periods, dim)
 			if err != nil {
-				return fmt.Errorf("rollup %s %s: %w", key, d.name, err)
+				return 0, fmt.Errorf("rollup %s %s to %s: %w", key, first.name, last.name, err)
 			}
-			for _, c := range cs[0] {
-				rows = append(rows, row{key, dim, c})
+			for i, c := range cs {
+				for _, c := range c {
+					rows[i] = append(rows[i], row{key, dim, c})
+				}
 			}
 		}
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		marks, err := s.readMarks(ctx, tx, d.start, d.end)
+	done := 0
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		marks, err := s.readMarks(ctx, tx, first.start, last.end)
 		if err != nil {
 			return err
 		}
-		if dayMarks(marks, d) != before {
-			return errChanged
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_days WHERE day = $1`, d.name); err != nil {
-			return fmt.Errorf("rollup %s: %w", d.name, err)
-		}
-		for _, r := range rows {
-			extra := ""
-			if r.c.extra != nil {
-				b, _ := json.Marshal(r.c.extra)
-				extra = string(b)
+		for i, d := range run {
+			if dayMarks(marks, d) != before[i] {
+				continue // changed while computed: left for the next run
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_days (metric, dim, day, cut, num, den, extra) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				r.metric, r.dim, d.name, r.c.cut, r.c.num, r.c.den, extra); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM metric_days WHERE day = $1`, d.name); err != nil {
 				return fmt.Errorf("rollup %s: %w", d.name, err)
 			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO metric_days_done (day, timezone, marks, computed_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (day) DO UPDATE SET timezone = excluded.timezone, marks = excluded.marks, computed_at = excluded.computed_at`,
-			d.name, loc.String(), before, store.Millis(s.DB.Now()))
-		if err != nil {
-			return fmt.Errorf("rollup %s: %w", d.name, err)
+			for _, r := range rows[i] {
+				extra := ""
+				if r.c.extra != nil {
+					b, _ := json.Marshal(r.c.extra)
+					extra = string(b)
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO metric_days (metric, dim, day, cut, num, den, extra) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+					r.metric, r.dim, d.name, r.c.cut, r.c.num, r.c.den, extra); err != nil {
+					return fmt.Errorf("rollup %s: %w", d.name, err)
+				}
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO metric_days_done (day, timezone, marks, computed_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (day) DO UPDATE SET timezone = excluded.timezone, marks = excluded.marks, computed_at = excluded.computed_at`,
+				d.name, loc.String(), before[i], store.Millis(s.DB.Now()))
+			if err != nil {
+				return fmt.Errorf("rollup %s: %w", d.name, err)
+			}
+			done++
 		}
 		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return done, nil
 }
