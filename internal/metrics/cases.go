@@ -2,8 +2,9 @@ package metrics
 
 import (
 	"context"
+	"fmt"
 	"math"
-	"sort"
+	"slices"
 	"time"
 
 	"anchor/internal/store"
@@ -138,12 +139,12 @@ var (
 // backlogRule is where the backlog reads its cases from.
 var backlogRule = caseRule{from: caseFrom}
 
-// computeBacklog: the cases open at the end of each period (or now, if
-// sooner): their mean age in days is the value (num = total age, den =
-// cases), with the median, the 90th percentile and how many were past
-// their resolution target in Extra. One query reads every case open at any
-// of the ends; percentiles are computed here, as SQLite has none.
-func computeBacklog(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
+// openStatuses are the statuses of a case still being worked.
+const openStatuses = `('new', 'open', 'pending_customer', 'pending_internal')`
+
+// backlogEnds are the instants the backlog is a snapshot at: each period's
+// end, or now if sooner.
+func backlogEnds(s *Service, periods []Period) []int64 {
 	now := s.DB.Now()
 	ends := make([]int64, len(periods))
 	for i, p := range periods {
@@ -153,6 +154,108 @@ func computeBacklog(ctx context.Context, s *Service, periods []Period, by string
 		}
 		ends[i] = store.Millis(end)
 	}
+	return ends
+}
+
+// backlogStats is one cut's backlog at one end, all in integers (ages in
+// milliseconds), so that however it was gathered (in Go over many ends,
+// or in the database for one) the figures are the same to the last bit.
+type backlogStats struct {
+	n, over, totalMS int64
+	age              func(rank int64) int64 // the age of rank (0 = youngest)
+}
+
+// counts makes the metric's counts of a cut: the mean age in days is the
+// value (num = total age, den = cases), with the median, the 90th
+// percentile and how many were past their resolution target in Extra.
+func (b backlogStats) counts(cut string) counts {
+	pct := func(q float64) float64 {
+		// Linear interpolation between closest ranks, as percentile does.
+		pos := q * float64(b.n-1)
+		lo, hi := int64(math.Floor(pos)), int64(math.Ceil(pos))
+		vlo, vhi := float64(b.age(lo))/float64(dayMS), float64(b.age(hi))/float64(dayMS)
+		return vlo + (vhi-vlo)*(pos-float64(lo))
+	}
+	return counts{cut: cut, num: float64(b.totalMS) / float64(dayMS), den: float64(b.n), extra: map[string]float64{
+		"median_days": pct(0.5), "p90_days": pct(0.9), "over_target": float64(b.over), "open_cases": float64(b.n),
+	}}
+}
+
+// computeBacklog: the cases open at the end of each period (or now, if
+// sooner), by backlogStats. One end (a live period) is aggregated in the
+// database, ranks and all, so that only a few rows a cut leave it; many
+// ends (the days of a rollup run) are computed here from one read of
+// every case open at any of them.
+func computeBacklog(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
+	ends := backlogEnds(s, periods)
+	if len(ends) == 1 {
+		cs, err := backlogAt(ctx, s, ends[0], by)
+		if err != nil {
+			return nil, err
+		}
+		return map[int][]counts{0: cs}, nil
+	}
+	return backlogAtEnds(ctx, s, ends, by)
+}
+
+// backlogAt is the backlog at one end, computed in the database: count,
+// total age and cases past target by cut, and the ages at the ranks the
+// percentiles need (a window function numbers each cut's cases by age).
+func backlogAt(ctx context.Context, s *Service, end int64, by string) ([]counts, error) {
+	from := backlogRule.fromBy(by)
+	cols := caseDim(by) + ` AS cut, $1 - c.created_at AS age, CASE WHEN c.resolution_due_at < $1 THEN 1 ELSE 0 END AS over`
+	open := `c.created_at < $1 AND (c.resolved_at IS NULL OR c.resolved_at >= $1) AND (c.closed_at IS NULL OR c.closed_at >= $1)`
+	// The ranks wanted are floor and ceiling of q*(n-1); one either side
+	// more, as the engines may round q*(n-1) differently.
+	near := func(q string) string {
+		return `w.rn - 1 BETWEEN CAST(` + q + ` * (w.n - 1) AS INTEGER) - 1 AND CAST(` + q + ` * (w.n - 1) AS INTEGER) + 2`
+	}
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT w.cut, w.n, w.total, w.over, w.rn - 1, w.age FROM (
+			SELECT o.cut, o.age, ROW_NUMBER() OVER (PARTITION BY o.cut ORDER BY o.age) AS rn,
+				COUNT(*) OVER (PARTITION BY o.cut) AS n, CAST(SUM(o.age) OVER (PARTITION BY o.cut) AS BIGINT) AS total,
+				CAST(SUM(o.over) OVER (PARTITION BY o.cut) AS BIGINT) AS over
+			FROM (SELECT `+cols+` FROM `+from+` WHERE c.status IN `+openStatuses+` AND `+open+`
+				UNION ALL
+				SELECT `+cols+` FROM `+from+` WHERE c.resolved_at >= $1 AND c.status NOT IN `+openStatuses+` AND `+open+`) o
+		) w WHERE `+near("0.5")+` OR `+near("0.9"), end)
+	if err != nil {
+		return nil, fmt.Errorf("backlog: %w", err)
+	}
+	defer rows.Close()
+	type acc struct {
+		backlogStats
+		ages map[int64]int64
+	}
+	byCut := map[string]*acc{}
+	var order []string
+	for rows.Next() {
+		var cut string
+		var n, total, over, rank, age int64
+		if err := rows.Scan(&cut, &n, &total, &over, &rank, &age); err != nil {
+			return nil, fmt.Errorf("backlog: %w", err)
+		}
+		a := byCut[cut]
+		if a == nil {
+			a = &acc{backlogStats: backlogStats{n: n, over: over, totalMS: total}, ages: map[int64]int64{}}
+			a.age = func(r int64) int64 { return a.ages[r] }
+			byCut[cut] = a
+			order = append(order, cut)
+		}
+		a.ages[rank] = age
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("backlog: %w", err)
+	}
+	out := make([]counts, 0, len(order))
+	for _, cut := range order {
+		out = append(out, byCut[cut].counts(cut))
+	}
+	return out, nil
+}
+
+// backlogAtEnds is the backlog at many ends from one read of the cases
+// open at any of them.
+func backlogAtEnds(ctx context.Context, s *Service, ends []int64, by string) (map[int][]counts, error) {
 	first, last := ends[0], ends[len(ends)-1]
 	// Open at an end means still worked now (resolved_at is cleared on a
 	// reopen) or resolved after the first end: two index reads, not a scan
@@ -160,28 +263,27 @@ func computeBacklog(ctx context.Context, s *Service, periods []Period, by string
 	cols := caseDim(by) + ` AS cut, c.created_at, COALESCE(c.resolution_due_at, 0), COALESCE(c.resolved_at, 0), COALESCE(c.closed_at, 0)`
 	from := backlogRule.fromBy(by)
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+cols+` FROM `+from+`
-		WHERE c.status IN ('new', 'open', 'pending_customer', 'pending_internal') AND c.created_at < $1
+		WHERE c.status IN `+openStatuses+` AND c.created_at < $1
 		UNION ALL
 		SELECT `+cols+` FROM `+from+`
-		WHERE c.resolved_at >= $2 AND c.created_at < $1 AND c.status NOT IN ('new', 'open', 'pending_customer', 'pending_internal')`, last, first)
+		WHERE c.resolved_at >= $2 AND c.created_at < $1 AND c.status NOT IN `+openStatuses, last, first)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backlog: %w", err)
 	}
 	defer rows.Close()
 	type acc struct {
-		ages []float64
-		over float64
+		ages          []int64
+		over, totalMS int64
 	}
-	byPeriod := make([]map[string]*acc, len(periods))
+	byPeriod := make([]map[string]*acc, len(ends))
 	for i := range byPeriod {
 		byPeriod[i] = map[string]*acc{}
 	}
-	const dayMS = float64(24 * time.Hour / time.Millisecond)
 	for rows.Next() {
 		var cut string
 		var created, due, resolved, closed int64
 		if err := rows.Scan(&cut, &created, &due, &resolved, &closed); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("backlog: %w", err)
 		}
 		for i, end := range ends {
 			open := created < end && (resolved == 0 || resolved >= end) && (closed == 0 || closed >= end)
@@ -193,26 +295,22 @@ func computeBacklog(ctx context.Context, s *Service, periods []Period, by string
 				a = &acc{}
 				byPeriod[i][cut] = a
 			}
-			a.ages = append(a.ages, float64(end-created)/dayMS)
+			a.ages = append(a.ages, end-created)
+			a.totalMS += end - created
 			if due != 0 && due < end {
 				a.over++
 			}
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, fmt.Errorf("backlog: %w", err)
 	}
 	out := map[int][]counts{}
 	for i, m := range byPeriod {
 		for cut, a := range m {
-			sort.Float64s(a.ages)
-			total := 0.0
-			for _, v := range a.ages {
-				total += v
-			}
-			out[i] = append(out[i], counts{cut: cut, num: total, den: float64(len(a.ages)), extra: map[string]float64{
-				"median_days": percentile(a.ages, 0.5), "p90_days": percentile(a.ages, 0.9), "over_target": a.over, "open_cases": float64(len(a.ages)),
-			}})
+			slices.Sort(a.ages)
+			b := backlogStats{n: int64(len(a.ages)), over: a.over, totalMS: a.totalMS, age: func(r int64) int64 { return a.ages[r] }}
+			out[i] = append(out[i], b.counts(cut))
 		}
 	}
 	return out, nil
