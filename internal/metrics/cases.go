@@ -315,15 +315,3 @@ func backlogAtEnds(ctx context.Context, s *Service, ends []int64, by string) (ma
 	}
 	return out, nil
 }
-
-// percentile of sorted values, by linear interpolation between closest
-// ranks (the method spreadsheets use), so small samples give sane numbers.
-func percentile(sorted []float64, q float64) float64 {
-	if len(sorted) == 0 {
-		return math.NaN()
-	}
-	pos := q * float64(len(sorted)-1)
-	lo := int(math.Floor(pos))
-	hi := int(math.Ceil(pos))
-	return sorted[lo] + (sorted[hi]-sorted[lo])*(pos-float64(lo))
-}
