@@ -13,8 +13,20 @@ import (
 
 // Horizon is how recent a day may be and still be served from the daily
 // rollups: younger days are always computed live, because they still move
-// (first-contact resolution looks seven days ahead, clocks fall due).
+// (first-contact resolution looks seven days ahead, clocks fall due). A
+// repeat window set longer than seven days lengthens it (horizon).
 const Horizon = 8 * 24 * time.Hour
+
+// horizon is Horizon, or the repeat window and a day if longer: a case
+// created now makes a repeat of the customer's cases resolved up to a
+// window ago, and creating a case marks no day (the hottest write).
+func (s *Service) horizon(ctx context.Context) (time.Duration, error) {
+	w, err := fcrWindow(ctx, s.DB.Read)
+	if err != nil {
+		return 0, err
+	}
+	return max(Horizon, w+24*time.Hour), nil
+}
 
 const dayMS = int64(24 * time.Hour / time.Millisecond)
 
@@ -50,6 +62,22 @@ func MarkChanged(ctx context.Context, q store.Queryer, from, now time.Time) erro
 		return fmt.Errorf("mark metric days: %w", err)
 	}
 	return nil
+}
+
+// MarkRepeats records that a case's category changed: the customer's cases
+// resolved in the repeat window before the case was created may have
+// become, or stopped being, repeats of it, and their days (which
+// MarkChanged, marking from the case's creation on, does not cover) moved.
+func MarkRepeats(ctx context.Context, q store.Queryer, created, now time.Time) error {
+	w, err := fcrWindow(ctx, q)
+	if err != nil {
+		return err
+	}
+	end := created
+	if limit := now.Add(-Horizon); end.After(limit) {
+		end = limit
+	}
+	return MarkChanged(ctx, q, created.Add(-w), end.Add(Horizon))
 }
 
 func floorDay(ms int64) int64 {
@@ -118,7 +146,11 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	if len(ds) == 0 {
 		return out, nil
 	}
-	limit := s.DB.Now().Add(-Horizon)
+	h, err := s.horizon(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := s.DB.Now().Add(-h)
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, marks FROM metric_days_done WHERE day >= $1 AND day <= $2 AND timezone = $3`,
 		ds[0].name, ds[len(ds)-1].name, loc.String())
 	if err != nil {
@@ -304,7 +336,11 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	}
 	lf := from.In(loc)
 	from = time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc) // the whole first day
-	ds := days(from, now.Add(-Horizon), loc)
+	h, err := s.horizon(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ds := days(from, now.Add(-h), loc)
 	ok, err := s.servable(ctx, ds, loc)
 	if err != nil {
 		return 0, err
