@@ -352,7 +352,7 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 		if ok[ds[i].name] {
 			continue
 		}
-		if n := len(runs); n > 0 && i+1 < len(ds) && !ok[ds[i+1].name] && runs[n-1][0].name == ds[i+1].name {
+		if n := len(runs); n > 0 && i+1 < len(ds) && runs[n-1][0].name == ds[i+1].name && len(runs[n-1]) < maxRun {
 			runs[n-1] = append([]localDay{ds[i]}, runs[n-1]...)
 		} else {
 			runs = append(runs, []localDay{ds[i]})
@@ -369,6 +369,10 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	}
 	return done, nil
 }
+
+// maxRun is the most consecutive days rolled up together: the backlog of
+// a run holds the ages of every case open at each of its days' ends.
+const maxRun = 31
 
 // rollupRun rolls up consecutive days and says how many it wrote.
 func (s *Service) rollupRun(ctx context.Context, run []localDay, loc *time.Location) (int, error) {
