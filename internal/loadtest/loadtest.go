@@ -104,7 +104,10 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 			sla_segment_id, sla_first_response_ms, sla_resolution_ms, sla_at_risk_share, first_response_decided_at, resolution_decided_at) VALUES `)
 		args := make([]any, 0, n*14)
 		for i := 0; i < n; i++ {
-			at := start.Add(time.Duration(done+i) * (365 * 24 * time.Hour) / time.Duration(spec.Cases))
+			// Spread evenly over the year, in milliseconds: in nanoseconds,
+			// (done+i) times a year overflows int64 from the 293rd case on,
+			// which put every case within hours of the year's first instant.
+			at := start.Add(time.Duration(int64(done+i)*(365*24*3600_000)/int64(spec.Cases)) * time.Millisecond)
 			ci := rng.IntN(len(w.Customers))
 			st := statuses[rng.IntN(2)]
 			if rng.Float64() < spec.ActiveShare {
