@@ -14,10 +14,10 @@ import (
 	"anchor/internal/users"
 )
 
-// The backlog's mean, median and 90th percentile by hand, computed both
-// ways the code has: one end at a time in the database (a live period)
-// and many ends at once in Go (a rollup run); the two must agree to the
-// last bit, as a rollup is served in place of the live figure.
+// The backlog's mean, median and 90th percentile by hand, computed for one
+// end alone (a live period) and for many ends at once (a rollup run): the
+// two must agree to the last bit, as a rollup is served in place of the
+// live figure.
 //
 //	A..E created 1..5 November at 12:00, C resolved 4 November at 12:00.
 //	end 4 Nov 00:00: A B C, ages 2.5 1.5 0.5: mean 1.5, median 1.5, p90 at rank 1.8: 1.5 + 0.8 = 2.3
