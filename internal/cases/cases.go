@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/metrics"
 	"anchor/internal/servicelevel"
 	"anchor/internal/store"
 )
@@ -372,6 +373,9 @@ func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u U
 		if u.Category != nil && strings.TrimSpace(*u.Category) != c.Category {
 			details["category"] = strings.TrimSpace(*u.Category)
 			c.Category = strings.TrimSpace(*u.Category)
+			if err := metrics.MarkRepeats(ctx, tx, c.CreatedAt, now); err != nil {
+				return err
+			}
 		}
 		if len(details) > 0 {
 			changes = append(changes, change{EventDetailsChanged, details})

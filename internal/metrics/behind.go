@@ -65,7 +65,7 @@ func (s *Service) CasesBehind(ctx context.Context, key string, p Period, by, cut
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT DISTINCT c.id, c.subject, c.customer_id, COALESCE(c.owner_id, ''), c.status, c.channel, c.category,
 		c.created_at, c.resolved_at, `+r.due+`, (SELECT COUNT(*) FROM case_contacts k WHERE k.case_id = c.id), c.reopen_count,
 		CASE WHEN `+r.met+` THEN 1 ELSE 0 END, `+r.at+`
-		FROM `+r.from+` WHERE `+r.where+` ORDER BY `+r.at+` DESC, c.id LIMIT `+fmt.Sprint(limit+1), args...)
+		FROM `+r.fromBy(by)+` WHERE `+r.where+` ORDER BY `+r.at+` DESC, c.id LIMIT `+fmt.Sprint(limit+1), args...)
 	if err != nil {
 		return nil, false, fmt.Errorf("cases behind %s: %w", key, err)
 	}

@@ -14,6 +14,10 @@ import (
 	"anchor/internal/store"
 )
 
+// errChanged is a day whose contact-center rollups changed while it was
+// rolled up: it is left for the next run.
+var errChanged = errors.New("changed while rolled up")
+
 // The contact-center metrics' daily rollups: per local day of the
 // organisation's zone, the cc_rollups sums by each metric dimension
 // (metric_cc_days), so that a year by agent reads 365 × agents rows

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -14,8 +13,20 @@ import (
 
 // Horizon is how recent a day may be and still be served from the daily
 // rollups: younger days are always computed live, because they still move
-// (first-contact resolution looks seven days ahead, clocks fall due).
+// (first-contact resolution looks seven days ahead, clocks fall due). A
+// repeat window set longer than seven days lengthens it (horizon).
 const Horizon = 8 * 24 * time.Hour
+
+// horizon is Horizon, or the repeat window and a day if longer: a case
+// created now makes a repeat of the customer's cases resolved up to a
+// window ago, and creating a case marks no day (the hottest write).
+func (s *Service) horizon(ctx context.Context) (time.Duration, error) {
+	w, err := fcrWindow(ctx, s.DB.Read)
+	if err != nil {
+		return 0, err
+	}
+	return max(Horizon, w+24*time.Hour), nil
+}
 
 const dayMS = int64(24 * time.Hour / time.Millisecond)
 
@@ -51,6 +62,22 @@ func MarkChanged(ctx context.Context, q store.Queryer, from, now time.Time) erro
 		return fmt.Errorf("mark metric days: %w", err)
 	}
 	return nil
+}
+
+// MarkRepeats records that a case's category changed: the customer's cases
+// resolved in the repeat window before the case was created may have
+// become, or stopped being, repeats of it, and their days (which
+// MarkChanged, marking from the case's creation on, does not cover) moved.
+func MarkRepeats(ctx context.Context, q store.Queryer, created, now time.Time) error {
+	w, err := fcrWindow(ctx, q)
+	if err != nil {
+		return err
+	}
+	end := created
+	if limit := now.Add(-Horizon); end.After(limit) {
+		end = limit
+	}
+	return MarkChanged(ctx, q, created.Add(-w), end.Add(Horizon))
 }
 
 func floorDay(ms int64) int64 {
@@ -119,7 +146,11 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	if len(ds) == 0 {
 		return out, nil
 	}
-	limit := s.DB.Now().Add(-Horizon)
+	h, err := s.horizon(ctx)
+	if err != nil {
+		return nil, err
+	}
+	limit := s.DB.Now().Add(-h)
 	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, marks FROM metric_days_done WHERE day >= $1 AND day <= $2 AND timezone = $3`,
 		ds[0].name, ds[len(ds)-1].name, loc.String())
 	if err != nil {
@@ -223,35 +254,8 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 		}
 	}
 	if len(fromRollup) > 0 {
-		dayPeriod := map[string]int{}
-		for i, ds := range fromRollup {
-			for _, d := range ds {
-				dayPeriod[d] = i
-			}
-		}
-		rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, cut, num, den, extra FROM metric_days WHERE metric = $1 AND dim = $2 AND day >= $3 AND day <= $4`,
-			key, by, all[0].name, all[len(all)-1].name)
-		if err != nil {
-			return nil, fmt.Errorf("metric days: %w", err)
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var d, extra string
-			var c counts
-			if err := rows.Scan(&d, &c.cut, &c.num, &c.den, &extra); err != nil {
-				return nil, fmt.Errorf("metric days: %w", err)
-			}
-			i, ok := dayPeriod[d]
-			if !ok {
-				continue
-			}
-			if extra != "" {
-				json.Unmarshal([]byte(extra), &c.extra) //nolint:errcheck // written below by RollupDays
-			}
-			add(i, c)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, fmt.Errorf("metric days: %w", err)
+		if err := s.readDays(ctx, key, by, fromRollup, add); err != nil {
+			return nil, err
 		}
 	}
 	out := map[int][]counts{}
@@ -263,10 +267,55 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 	return out, nil
 }
 
+// readDays adds up the rolled-up days of each period in the database: a
+// year by agent is some 36,000 day rows, which cost more to ship to Go
+// than to sum where they lie. The days are listed with their period in a
+// VALUES table, each looked up by the primary key. Only backlog age has an
+// extra (the snapshot of its period's last day, one day a period).
+func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[int][]string, add func(int, counts)) error {
+	var sb strings.Builder
+	args := []any{key, by}
+	sb.WriteString(`WITH p (day, period) AS (VALUES `)
+	for i, ds := range fromRollup {
+		for _, d := range ds {
+			if len(args) > 2 {
+				sb.WriteString(", ")
+			}
+			args = append(args, d)
+			fmt.Fprintf(&sb, "($%d, %d)", len(args), i)
+		}
+	}
+	sb.WriteString(`) SELECT p.period, m.cut, SUM(m.num), SUM(m.den), MAX(m.extra) FROM p JOIN metric_days m ON m.metric = $1 AND m.dim = $2 AND m.day = p.day
+		GROUP BY p.period, m.cut`)
+	rows, err := s.DB.Read.QueryContext(ctx, sb.String(), args...)
+	if err != nil {
+		return fmt.Errorf("metric days: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var i int
+		var extra string
+		var c counts
+		if err := rows.Scan(&i, &c.cut, &c.num, &c.den, &extra); err != nil {
+			return fmt.Errorf("metric days: %w", err)
+		}
+		if extra != "" {
+			json.Unmarshal([]byte(extra), &c.extra) //nolint:errcheck // written by RollupDays
+		}
+		add(i, c)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("metric days: %w", err)
+	}
+	return nil
+}
+
 // RollupDays rolls up (or rolls up again) at most limit days that are old
 // enough and not yet rolled up, or changed since, newest first, and says
-// how many it did. A day's rows and its done mark are written in one
-// transaction, and only if no change was marked on the day while it was
+// how many it did. Consecutive days are computed together, each metric
+// and cut with one query for all of them (a query's cost is mostly its
+// scan, whether it fills one day or thirty). Each day's rows and its done
+// mark are written only if no change was marked on the day while it was
 // computed: a concurrent change leaves it for the next run.
 func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	loc, err := s.OrgLocation(ctx)
@@ -287,81 +336,113 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	}
 	lf := from.In(loc)
 	from = time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc) // the whole first day
-	ds := days(from, now.Add(-Horizon), loc)
+	h, err := s.horizon(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ds := days(from, now.Add(-h), loc)
 	ok, err := s.servable(ctx, ds, loc)
 	if err != nil {
 		return 0, err
 	}
-	done := 0
-	for i := len(ds) - 1; i >= 0 && done < limit; i-- {
+	// The days to do, newest first, in runs of consecutive days.
+	var runs [][]localDay
+	picked := 0
+	for i := len(ds) - 1; i >= 0 && picked < limit; i-- {
 		if ok[ds[i].name] {
 			continue
 		}
-		if err := s.rollupDay(ctx, ds[i], loc); err != nil {
-			if errors.Is(err, errChanged) {
-				continue
-			}
+		if n := len(runs); n > 0 && i+1 < len(ds) && runs[n-1][0].name == ds[i+1].name && len(runs[n-1]) < maxRun {
+			runs[n-1] = append([]localDay{ds[i]}, runs[n-1]...)
+		} else {
+			runs = append(runs, []localDay{ds[i]})
+		}
+		picked++
+	}
+	done := 0
+	for _, run := range runs {
+		n, err := s.rollupRun(ctx, run, loc)
+		done += n
+		if err != nil {
 			return done, err
 		}
-		done++
 	}
 	return done, nil
 }
 
-var errChanged = errors.New("changed while rolled up")
+// maxRun is the most consecutive days rolled up together: the backlog of
+// a run holds the ages of every case open at each of its days' ends.
+const maxRun = 31
 
-func (s *Service) rollupDay(ctx context.Context, d localDay, loc *time.Location) error {
-	marks, err := s.readMarks(ctx, s.DB.Read, d.start, d.end)
+// rollupRun rolls up consecutive days and says how many it wrote.
+func (s *Service) rollupRun(ctx context.Context, run []localDay, loc *time.Location) (int, error) {
+	first, last := run[0], run[len(run)-1]
+	marks, err := s.readMarks(ctx, s.DB.Read, first.start, last.end)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	before := dayMarks(marks, d)
+	before := make([]int64, len(run))
+	periods := make([]Period, len(run))
+	for i, d := range run {
+		before[i] = dayMarks(marks, d)
+		periods[i] = Period{d.start.UTC(), d.end.UTC()}
+	}
 	type row struct {
 		metric, dim string
 		c           counts
 	}
-	var rows []row
+	rows := make([][]row, len(run))
 	for key := range dayBacked {
 		def, _ := Lookup(key)
 		impl, _ := s.impl(key)
 		for _, dim := range append([]string{""}, def.Dimensions...) {
-			cs, err := impl.compute(ctx, s, []Period{{d.start, d.end}}, dim)
+			cs, err := impl.compute(ctx, s, periods, dim)
 			if err != nil {
-				return fmt.Errorf("rollup %s %s: %w", key, d.name, err)
+				return 0, fmt.Errorf("rollup %s %s to %s: %w", key, first.name, last.name, err)
 			}
-			for _, c := range cs[0] {
-				rows = append(rows, row{key, dim, c})
+			for i, c := range cs {
+				for _, c := range c {
+					rows[i] = append(rows[i], row{key, dim, c})
+				}
 			}
 		}
 	}
-	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		marks, err := s.readMarks(ctx, tx, d.start, d.end)
+	done := 0
+	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
+		marks, err := s.readMarks(ctx, tx, first.start, last.end)
 		if err != nil {
 			return err
 		}
-		if dayMarks(marks, d) != before {
-			return errChanged
-		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_days WHERE day = $1`, d.name); err != nil {
-			return fmt.Errorf("rollup %s: %w", d.name, err)
-		}
-		for _, r := range rows {
-			extra := ""
-			if r.c.extra != nil {
-				b, _ := json.Marshal(r.c.extra)
-				extra = string(b)
+		for i, d := range run {
+			if dayMarks(marks, d) != before[i] {
+				continue // changed while computed: left for the next run
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO metric_days (metric, dim, day, cut, num, den, extra) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-				r.metric, r.dim, d.name, r.c.cut, r.c.num, r.c.den, extra); err != nil {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM metric_days WHERE day = $1`, d.name); err != nil {
 				return fmt.Errorf("rollup %s: %w", d.name, err)
 			}
-		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO metric_days_done (day, timezone, marks, computed_at) VALUES ($1, $2, $3, $4)
-			ON CONFLICT (day) DO UPDATE SET timezone = excluded.timezone, marks = excluded.marks, computed_at = excluded.computed_at`,
-			d.name, loc.String(), before, store.Millis(s.DB.Now()))
-		if err != nil {
-			return fmt.Errorf("rollup %s: %w", d.name, err)
+			for _, r := range rows[i] {
+				extra := ""
+				if r.c.extra != nil {
+					b, _ := json.Marshal(r.c.extra)
+					extra = string(b)
+				}
+				if _, err := tx.ExecContext(ctx, `INSERT INTO metric_days (metric, dim, day, cut, num, den, extra) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+					r.metric, r.dim, d.name, r.c.cut, r.c.num, r.c.den, extra); err != nil {
+					return fmt.Errorf("rollup %s: %w", d.name, err)
+				}
+			}
+			_, err = tx.ExecContext(ctx, `INSERT INTO metric_days_done (day, timezone, marks, computed_at) VALUES ($1, $2, $3, $4)
+				ON CONFLICT (day) DO UPDATE SET timezone = excluded.timezone, marks = excluded.marks, computed_at = excluded.computed_at`,
+				d.name, loc.String(), before[i], store.Millis(s.DB.Now()))
+			if err != nil {
+				return fmt.Errorf("rollup %s: %w", d.name, err)
+			}
+			done++
 		}
 		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	return done, nil
 }

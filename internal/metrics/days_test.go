@@ -103,3 +103,72 @@ func TestDailyRollupsEqualLive(t *testing.T) {
 		same(t, "rolled up again", fresh, snapshot(t, w.svc))
 	})
 }
+
+// A case's first-contact resolution depends on other cases: a later case
+// of the same customer and category within the repeat window makes it a
+// repeat. Rollups follow such changes: a category changed on a case older
+// than the horizon, and a repeat window longer than it.
+func TestDailyRollupsFollowRepeats(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		w := buildCases(t, db) // now is 20 November
+		ks := &cases.Service{DB: db, Levels: &servicelevel.Service{DB: db}}
+		if _, err := w.svc.RollupDays(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		live := snapshot(t, w.svc)
+		check := func(what string) map[string]string {
+			t.Helper()
+			mixed := snapshot(t, w.svc)
+			fresh := snapshot(t, &metrics.Service{DB: db, Live: true})
+			same(t, what, fresh, mixed)
+			if _, err := w.svc.RollupDays(ctx, 100); err != nil {
+				t.Fatal(err)
+			}
+			same(t, what+", rolled up again", fresh, snapshot(t, w.svc))
+			return fresh
+		}
+
+		// C4 (R delivery, created 6 November) made C3 (R delivery, resolved
+		// 4 November) a repeat. Moved to another category, C3 is resolved on
+		// first contact: a day before C4's own, which C4's change alone
+		// would not mark.
+		var c4 string
+		if err := db.Read.QueryRow(`SELECT id FROM cases WHERE category = 'delivery' ORDER BY created_at DESC`).Scan(&c4); err != nil {
+			t.Fatal(err)
+		}
+		c, err := ks.Get(ctx, c4)
+		if err != nil {
+			t.Fatal(err)
+		}
+		returns := "returns"
+		if _, err := ks.Update(ctx, w.agentB.Actor(), c4, cases.Update{Category: &returns, Version: c.Version}); err != nil {
+			t.Fatal(err)
+		}
+		moved := check("after a category change")
+		if moved["fcr//11-02/"] == live["fcr//11-02/"] {
+			t.Fatalf("the category change did not change week 1's fcr: %s", moved["fcr//11-02/"])
+		}
+
+		// A 14-day window: C4 (now R returns, resolved 10 November) is made
+		// a repeat by a case created on the 20th, ten days later.
+		if err := w.svc.SetFCRWindow(ctx, 14); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := w.svc.RollupDays(ctx, 100); err != nil {
+			t.Fatal(err)
+		}
+		before := check("with a 14-day window")
+		var r string
+		if err := db.Read.QueryRow(`SELECT customer_id FROM cases WHERE id = $1`, c4).Scan(&r); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ks.Create(ctx, w.agentB.Actor(), cases.NewCase{CustomerID: r, Subject: "again", Channel: "chat", Category: "returns"}); err != nil {
+			t.Fatal(err)
+		}
+		after := check("after a repeat ten days later")
+		if after["fcr//11-09/"] == before["fcr//11-09/"] {
+			t.Fatalf("the repeat did not change week 2's fcr: %s", after["fcr//11-09/"])
+		}
+	})
+}

@@ -294,8 +294,12 @@ func Status(dir Direction, value, target, warning *float64) string {
 
 // FCRWindow is the organisation's first-contact-resolution repeat window.
 func (s *Service) FCRWindow(ctx context.Context) (time.Duration, error) {
+	return fcrWindow(ctx, s.DB.Read)
+}
+
+func fcrWindow(ctx context.Context, q store.Queryer) (time.Duration, error) {
 	var v string
-	err := s.DB.Read.QueryRowContext(ctx, `SELECT value FROM org_settings WHERE key = 'fcr_repeat_days'`).Scan(&v)
+	err := q.QueryRowContext(ctx, `SELECT value FROM org_settings WHERE key = 'fcr_repeat_days'`).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return DefaultFCRWindow, nil
 	}
