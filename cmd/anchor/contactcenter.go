@@ -61,7 +61,14 @@ func runImportQueueLog(ctx context.Context, e *env, args []string) error {
 	if *progress {
 		opt.Progress = func(p contactcenter.Progress) { fmt.Fprint(e.stderr, "\r"+progressLine(p)) }
 	}
+	loaded, err := db.BulkLoad()
+	if err != nil {
+		return err
+	}
 	rep, err := svc.ImportQueueLog(ctx, fs.Args(), opt)
+	if lerr := loaded(); err == nil {
+		err = lerr
+	}
 	if *progress {
 		fmt.Fprintln(e.stderr)
 	}

@@ -56,6 +56,8 @@ type DB struct {
 	// under load gives a few unlucky requests many times the median wait),
 	// and commits those that wait together (group.go).
 	writer *groupWriter
+	// sqliteDSN opens another connection to the SQLite file (BulkLoad).
+	sqliteDSN string
 }
 
 // IsPostgres reports whether dsn names a PostgreSQL server rather than a
@@ -116,6 +118,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	r.SetMaxIdleConns(4)
 	db.Write, db.Read, db.Dialect = w, r, SQLite
 	db.writer = newGroupWriter(w)
+	db.sqliteDSN = "file:" + path + "?" + pragmas
 	return db, nil
 }
 

@@ -276,3 +276,80 @@ func TestLogRestartsUnderSteadyWrites(t *testing.T) {
 		t.Fatalf("log of %d MB after %d MB written: it never started again", fi.Size()>>20, written>>20)
 	}
 }
+
+// TestBulkLoad: during a bulk load the log is copied into the database file
+// beside the writer, which would not checkpoint yet; afterwards the writer
+// checkpoints as before.
+func TestBulkLoad(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		done, err := db.BulkLoad()
+		if err != nil {
+			t.Fatal(err)
+		}
+		pages := func() int {
+			var n int
+			if err := db.Write.QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		var path string
+		if db.Dialect == store.SQLite {
+			if err := db.Read.QueryRowContext(ctx, `SELECT file FROM pragma_database_list WHERE name = 'main'`).Scan(&path); err != nil {
+				t.Fatal(err)
+			}
+			if n := pages(); n != 16000 {
+				t.Fatalf("writer checkpoints at %d pages during a bulk load", n)
+			}
+		}
+		size := func() int64 {
+			fi, err := os.Stat(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return fi.Size()
+		}
+		var before int64
+		if path != "" {
+			time.Sleep(300 * time.Millisecond)
+			before = size()
+		}
+		payload := strings.Repeat("y", 3000)
+		for i := 0; i < 20; i++ { // about 2,000 pages: below the writer's threshold
+			err := db.Tx(ctx, func(tx *sql.Tx) error {
+				for j := 0; j < 100; j++ {
+					n := i*100 + j
+					if _, err := tx.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ($1, $2, $3)`, fmt.Sprint(n), fmt.Sprint(n, payload), int64(n)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if path != "" {
+			deadline := time.Now().Add(10 * time.Second)
+			for size() <= before {
+				if time.Now().After(deadline) {
+					t.Fatalf("database file still %d bytes: nothing copied beside the writer", before)
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+		}
+		if err := done(); err != nil {
+			t.Fatal(err)
+		}
+		if path != "" {
+			if n := pages(); n == 16000 || n <= 0 {
+				t.Fatalf("writer checkpoints at %d pages after the bulk load", n)
+			}
+		}
+		var n int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM segments`).Scan(&n); err != nil || n != 2000 {
+			t.Fatalf("%d segments (%v), want 2000", n, err)
+		}
+	})
+}
