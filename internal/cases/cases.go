@@ -293,6 +293,11 @@ func (s *Service) Create(ctx context.Context, actor anchor.Actor, n NewCase) (Ca
 				return err
 			}
 		}
+		// The customer's recent resolutions in this category stop being
+		// first-contact resolutions: their days' rollups must be redone.
+		if err := metrics.MarkRepeatOf(ctx, tx, n.CustomerID, n.Category, now); err != nil {
+			return err
+		}
 		out = c
 		return insertEvents(ctx, tx, c.ID, 1, events...)
 	})

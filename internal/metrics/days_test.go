@@ -54,14 +54,14 @@ func same(t *testing.T, what string, want, got map[string]string) {
 func TestDailyRollupsEqualLive(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
-		w := buildCases(t, db) // now is 20 November: days up to the 11th can be rolled up
+		w := buildCases(t, db) // now is 20 November: days up to the 18th can be rolled up
 		live := snapshot(t, w.svc)
 		n, err := w.svc.RollupDays(ctx, 100)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if n != 10 { // 2 (the first case) to 11 November
-			t.Fatalf("rolled up %d days, want 10", n)
+		if n != 17 { // 2 (the first case) to 18 November
+			t.Fatalf("rolled up %d days, want 17", n)
 		}
 		var rows int
 		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM metric_days`).Scan(&rows); err != nil || rows == 0 {
@@ -97,7 +97,7 @@ func TestDailyRollupsEqualLive(t *testing.T) {
 		if mixed["fcr//11-02/"] == live["fcr//11-02/"] {
 			t.Fatalf("the reopen did not change week 1's fcr: %s", mixed["fcr//11-02/"])
 		}
-		if n, err := w.svc.RollupDays(ctx, 100); err != nil || n != 10 {
+		if n, err := w.svc.RollupDays(ctx, 100); err != nil || n != 17 {
 			t.Fatalf("rolled up %d days after the reset, %v", n, err)
 		}
 		same(t, "rolled up again", fresh, snapshot(t, w.svc))
@@ -107,7 +107,8 @@ func TestDailyRollupsEqualLive(t *testing.T) {
 // A case's first-contact resolution depends on other cases: a later case
 // of the same customer and category within the repeat window makes it a
 // repeat. Rollups follow such changes: a category changed on a case older
-// than the horizon, and a repeat window longer than it.
+// than the horizon, and a new case repeating one resolved on a rolled-up
+// day (under a 14-day window).
 func TestDailyRollupsFollowRepeats(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, db *store.DB) {
 		ctx := context.Background()
