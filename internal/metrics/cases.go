@@ -68,8 +68,12 @@ func nowArg(_ context.Context, s *Service) ([]any, error) {
 // clockRule: clocks decided in the period and not later than now (a clock
 // is decided when met, if in time, else at its due time; cases stores that
 // instant, indexed), met in time among met or due.
+// The unary plus keeps "decided <= now" out of the index range: bound
+// parameters hide their values from SQLite's planner, which took it as the
+// range's upper end, so the partial first day of a year's query walked the
+// index to now (a year of cases: 179 ms instead of 13).
 func clockRule(met, due, decidedCol string) caseRule {
-	return caseRule{from: caseFrom, at: "c." + decidedCol, where: "c." + decidedCol + " <= $1",
+	return caseRule{from: caseFrom, at: "c." + decidedCol, where: "+c." + decidedCol + " <= $1",
 		met: "c." + met + " IS NOT NULL AND c." + met + " <= c." + due, due: "c." + due, agent: "COALESCE(c.owner_id, '')", args: nowArg}
 }
 
