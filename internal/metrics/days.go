@@ -304,7 +304,12 @@ func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[i
 			fmt.Fprintf(&sb, "($%d, %d)", len(args), i)
 		}
 	}
-	sb.WriteString(`) SELECT p.period, m.cut, SUM(m.num), SUM(m.den), MAX(m.extra) FROM p JOIN metric_days m ON m.metric = $1 AND m.dim = $2 AND m.day = p.day
+	// CROSS JOIN: the days asked for drive the loop, each a range of the
+	// key. Left to itself SQLite's planner, which does not see the bound
+	// days, walked every day of the metric instead (a year of backlog by
+	// agent: ~180 ms instead of a few).
+	sb.WriteString(`) SELECT p.period, m.cut, SUM(m.num), SUM(m.den), MAX(m.extra) FROM p CROSS JOIN metric_days m
+		WHERE m.metric = $1 AND m.dim = $2 AND m.day = p.day
 		GROUP BY p.period, m.cut`)
 	rows, err := s.DB.Read.QueryContext(ctx, sb.String(), args...)
 	if err != nil {
