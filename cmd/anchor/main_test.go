@@ -118,11 +118,12 @@ func TestCommands(t *testing.T) {
 
 func TestDemo(t *testing.T) {
 	dsn := filepath.Join(t.TempDir(), "demo.db")
-	e, out, _ := testEnv("", nil)
+	e, out, _ := testEnv("", map[string]string{"ANCHOR_ADDR": "127.0.0.1:9999"})
 	if err := run(context.Background(), e, []string{"demo", "--small", "--db", dsn}); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(out.String(), "60 customers, 240 cases, 0 calls") || !strings.Contains(out.String(), "anc_") {
+	if !strings.Contains(out.String(), "60 customers, 240 cases, 0 calls") || !strings.Contains(out.String(), "anc_") ||
+		!strings.Contains(out.String(), "'http://127.0.0.1:9999/api/v1/cases?status=active'") {
 		t.Fatalf("demo output: %s", out.String())
 	}
 	e, out, _ = testEnv("", nil)

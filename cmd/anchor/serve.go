@@ -34,7 +34,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer db.Close()
 	if *withDemo {
-		if err := loadDemo(ctx, e, db, demo.Full); err != nil {
+		if err := loadDemo(ctx, e, db, demo.Full, "http://"+*addr); err != nil {
 			return err
 		}
 	}
@@ -142,10 +142,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if *small {
 		size = demo.Small
 	}
-	return loadDemo(ctx, e, db, size)
+	return loadDemo(ctx, e, db, size, "http://"+envOr(e, "ANCHOR_ADDR", "127.0.0.1:8080"))
 }
 
-func loadDemo(ctx context.Context, e *env, db *store.DB, size demo.Options) error {
+// loadDemo loads the demo company and prints how to sign in; base is the
+// address the server listens (or will listen) on, for the example call.
+func loadDemo(ctx context.Context, e *env, db *store.DB, size demo.Options, base string) error {
 	res, err := demo.Load(ctx, db, size)
 	if errors.Is(err, demo.ErrNotEmpty) {
 		fmt.Fprintln(e.stdout, "The database already has users: demo data not loaded.")
@@ -157,6 +159,6 @@ func loadDemo(ctx context.Context, e *env, db *store.DB, size demo.Options) erro
 	fmt.Fprintf(e.stdout, "Demo data loaded: %d customers, %d cases, %d calls.\n", res.Customers, res.Cases, res.Calls)
 	fmt.Fprintf(e.stdout, "Sign in as %s with password %s\n", res.AdminEmail, res.AdminPassword)
 	fmt.Fprintf(e.stdout, "API token (admin): %s\n", res.AdminToken)
-	fmt.Fprintf(e.stdout, "  try: curl -H 'Authorization: Bearer %s' http://127.0.0.1:8080/api/v1/cases?status=active\n", res.AdminToken)
+	fmt.Fprintf(e.stdout, "  try: curl -H 'Authorization: Bearer %s' '%s/api/v1/cases?status=active'\n", res.AdminToken, base)
 	return nil
 }
