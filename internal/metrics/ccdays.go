@@ -52,24 +52,9 @@ func (s *Service) ccServable(ctx context.Context, ds []localDay, loc *time.Locat
 	if len(ds) == 0 {
 		return out, nil
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, marks FROM metric_cc_days_done WHERE day >= $1 AND day <= $2 AND timezone = $3`,
-		ds[0].name, ds[len(ds)-1].name, loc.String())
+	done, err := s.readDone(ctx, "metric_cc_days_done", ds, loc)
 	if err != nil {
-		return nil, fmt.Errorf("rolled-up contact-center days: %w", err)
-	}
-	done := map[string]int64{}
-	for rows.Next() {
-		var d string
-		var n int64
-		if err := rows.Scan(&d, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("rolled-up contact-center days: %w", err)
-		}
-		done[d] = n
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("rolled-up contact-center days: %w", err)
+		return nil, err
 	}
 	if len(done) == 0 {
 		return out, nil

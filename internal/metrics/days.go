@@ -158,6 +158,31 @@ func (s *Service) readMarks(ctx context.Context, q store.Queryer, from, to time.
 	return out, rows.Err()
 }
 
+// readDone returns the days of ds rolled up in loc, with the change marks
+// they were computed with, from a table of done days (metric_days_done,
+// metric_cc_days_done: a constant, never input).
+func (s *Service) readDone(ctx context.Context, table string, ds []localDay, loc *time.Location) (map[string]int64, error) {
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, marks FROM `+table+` WHERE day >= $1 AND day <= $2 AND timezone = $3`,
+		ds[0].name, ds[len(ds)-1].name, loc.String())
+	if err != nil {
+		return nil, fmt.Errorf("rolled-up days: %w", err)
+	}
+	defer rows.Close()
+	done := map[string]int64{}
+	for rows.Next() {
+		var d string
+		var n int64
+		if err := rows.Scan(&d, &n); err != nil {
+			return nil, fmt.Errorf("rolled-up days: %w", err)
+		}
+		done[d] = n
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("rolled-up days: %w", err)
+	}
+	return done, nil
+}
+
 // servable returns which of the days can be read from the rollups: rolled
 // up in this zone, old enough, and unchanged since.
 func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Location) (map[string]bool, error) {
@@ -170,24 +195,12 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 		return nil, err
 	}
 	limit := s.DB.Now().Add(-h)
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT day, marks FROM metric_days_done WHERE day >= $1 AND day <= $2 AND timezone = $3`,
-		ds[0].name, ds[len(ds)-1].name, loc.String())
+	done, err := s.readDone(ctx, "metric_days_done", ds, loc)
 	if err != nil {
-		return nil, fmt.Errorf("rolled-up days: %w", err)
+		return nil, err
 	}
-	done := map[string]int64{}
-	for rows.Next() {
-		var d string
-		var n int64
-		if err := rows.Scan(&d, &n); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("rolled-up days: %w", err)
-		}
-		done[d] = n
-	}
-	rows.Close()
 	if len(done) == 0 {
-		return out, rows.Err()
+		return out, nil
 	}
 	marks, err := s.readMarks(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
 	if err != nil {
