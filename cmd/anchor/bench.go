@@ -40,22 +40,16 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	mo := metricOptions{skipLive: *skipLive, reroll: *reroll}
-	if *metricsOnly {
+	if *metricsOnly || *existing {
 		db, err := openMigrated(ctx, *dsn)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
 		fmt.Fprintf(e.stdout, "engine %s, GOMAXPROCS %d, %s\n", db.Dialect, runtime.GOMAXPROCS(0), runtime.Version())
-		return benchMetrics(ctx, e, db, mo)
-	}
-	if *existing {
-		db, err := openMigrated(ctx, *dsn)
-		if err != nil {
-			return err
+		if *metricsOnly {
+			return benchMetrics(ctx, e, db, mo)
 		}
-		defer db.Close()
-		fmt.Fprintf(e.stdout, "engine %s, GOMAXPROCS %d, %s\n", db.Dialect, runtime.GOMAXPROCS(0), runtime.Version())
 		return benchContactCenter(ctx, e.stdout, db, *fromRecords)
 	}
 	if !store.IsPostgres(*dsn) && !*reuse {
@@ -82,8 +76,8 @@ func runBench(ctx context.Context, e *env, args []string) error {
 		if w, err = loadtest.Existing(ctx, db); err != nil {
 			return err
 		}
-		var all, open int
-		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('new', 'open', 'pending_customer', 'pending_internal') THEN 1 ELSE 0 END), 0) FROM cases`).Scan(&all, &open); err != nil {
+		all, open, err := countCases(ctx, db)
+		if err != nil {
 			return err
 		}
 		fmt.Fprintf(e.stdout, "reusing %d cases (%d open), %d customers, %d agents\n", all, open, len(w.Customers), len(w.Agents))
@@ -167,8 +161,8 @@ type metricOptions struct {
 // year by week and by agent, live from the events and through the daily
 // rollups, and times rolling up the days in between.
 func benchMetrics(ctx context.Context, e *env, db *store.DB, o metricOptions) error {
-	var open, all int
-	if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('new', 'open', 'pending_customer', 'pending_internal') THEN 1 ELSE 0 END), 0) FROM cases`).Scan(&all, &open); err != nil {
+	all, open, err := countCases(ctx, db)
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%d cases, %d open (%.1f%%)\n", all, open, 100*float64(open)/float64(max(all, 1)))
@@ -224,16 +218,9 @@ func benchMetrics(ctx context.Context, e *env, db *store.DB, o metricOptions) er
 		}
 	}
 	t0 := time.Now()
-	rolled := 0
-	for {
-		n, err := ms.RollupDays(ctx, 1000)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		rolled += n
+	rolled, err := rollupAll(ctx, ms.RollupDays)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(e.stdout, "daily metric rollups: %d days in %.1f s\n", rolled, time.Since(t0).Seconds())
 	if err := scorecard(ms, "through the daily rollups"); err != nil {
@@ -243,4 +230,11 @@ func benchMetrics(ctx context.Context, e *env, db *store.DB, o metricOptions) er
 		return err
 	}
 	return nil
+}
+
+// countCases counts the cases and the open ones, for the measurements to
+// say what they ran on.
+func countCases(ctx context.Context, db *store.DB) (all, open int, err error) {
+	err = db.Read.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(CASE WHEN status IN ('new', 'open', 'pending_customer', 'pending_internal') THEN 1 ELSE 0 END), 0) FROM cases`).Scan(&all, &open)
+	return all, open, err
 }

@@ -44,16 +44,9 @@ func benchContactCenter(ctx context.Context, w io.Writer, db *store.DB, fromReco
 	}
 
 	t0 := time.Now()
-	rolled := 0
-	for {
-		n, err := days.RollupContactCenterDays(ctx, 1000)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			break
-		}
-		rolled += n
+	rolled, err := rollupAll(ctx, days.RollupContactCenterDays)
+	if err != nil {
+		return err
 	}
 	fmt.Fprintf(w, "contact-center daily rollups: %d days rolled up in %.1f s\n", rolled, time.Since(t0).Seconds())
 

@@ -309,18 +309,25 @@ func runRollupDays(ctx context.Context, e *env, args []string) error {
 		run  func(context.Context, int) (int, error)
 	}{{"case metric", ms.RollupDays}, {"contact-center metric", ms.RollupContactCenterDays}} {
 		began := time.Now()
-		total := 0
-		for {
-			n, err := r.run(ctx, 1000)
-			if err != nil {
-				return fmt.Errorf("rollup days: %w", err)
-			}
-			if n == 0 {
-				break
-			}
-			total += n
+		total, err := rollupAll(ctx, r.run)
+		if err != nil {
+			return fmt.Errorf("rollup days: %w", err)
 		}
 		fmt.Fprintf(e.stdout, "%s days rolled up: %d in %s\n", r.what, total, time.Since(began).Round(time.Millisecond))
 	}
 	return nil
+}
+
+// rollupAll runs a daily-rollup step (metrics.Service.RollupDays,
+// RollupContactCenterDays) until it finds nothing left to roll up, and
+// says how many days it did.
+func rollupAll(ctx context.Context, step func(context.Context, int) (int, error)) (int, error) {
+	total := 0
+	for {
+		n, err := step(ctx, 1000)
+		if err != nil || n == 0 {
+			return total, err
+		}
+		total += n
+	}
 }
