@@ -37,6 +37,8 @@ type writeResult struct {
 	panicked any
 }
 
+func (r writeResult) failed() bool { return r.err != nil || r.panicked != nil }
+
 // groupWriter runs SQLite write transactions on one goroutine.
 type groupWriter struct {
 	db       *sql.DB
@@ -112,7 +114,7 @@ func (w *groupWriter) commit(group []*writeReq) {
 	defer finish()
 	fail := func(err error) {
 		for i := range results {
-			if results[i].err == nil && results[i].panicked == nil {
+			if !results[i].failed() {
 				results[i].err = err
 			}
 		}
@@ -127,7 +129,7 @@ func (w *groupWriter) commit(group []*writeReq) {
 	defer tx.Rollback() //nolint:errcheck // a no-op after Commit
 	if len(group) == 1 {
 		results[0] = call(group[0], tx)
-		if results[0].err != nil || results[0].panicked != nil {
+		if results[0].failed() {
 			return
 		}
 	} else {
@@ -138,7 +140,7 @@ func (w *groupWriter) commit(group []*writeReq) {
 				return
 			}
 			results[i] = call(r, tx)
-			if results[i].err == nil && results[i].panicked == nil {
+			if !results[i].failed() {
 				ok++
 				if _, err := tx.ExecContext(context.Background(), `RELEASE grouped`); err != nil {
 					fail(fmt.Errorf("commit: %w", err))
