@@ -23,9 +23,6 @@ import (
 // were ~70% of a year's query.
 const Horizon = 24 * time.Hour
 
-// horizon is Horizon: a method, so that a setting could lengthen it.
-func (s *Service) horizon(context.Context) (time.Duration, error) { return Horizon, nil }
-
 const dayMS = int64(24 * time.Hour / time.Millisecond)
 
 // dayBacked are the metrics kept in daily rollups: the case metrics, whose
@@ -190,11 +187,7 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	if len(ds) == 0 {
 		return out, nil
 	}
-	h, err := s.horizon(ctx)
-	if err != nil {
-		return nil, err
-	}
-	limit := s.DB.Now().Add(-h)
+	limit := s.DB.Now().Add(-Horizon)
 	done, err := s.readDone(ctx, "metric_days_done", ds, loc)
 	if err != nil {
 		return nil, err
@@ -373,11 +366,7 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	}
 	lf := from.In(loc)
 	from = time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc) // the whole first day
-	h, err := s.horizon(ctx)
-	if err != nil {
-		return 0, err
-	}
-	ds := days(from, now.Add(-h), loc)
+	ds := days(from, now.Add(-Horizon), loc)
 	ok, err := s.servable(ctx, ds, loc)
 	if err != nil {
 		return 0, err
