@@ -249,21 +249,11 @@ func (s *Service) RollupContactCenterDays(ctx context.Context, limit int) (int, 
 	if err != nil {
 		return 0, err
 	}
-	var first sql.NullInt64
-	if err := s.DB.Read.QueryRowContext(ctx, `SELECT MIN(interval_start) FROM cc_rollups`).Scan(&first); err != nil {
-		return 0, fmt.Errorf("rollup contact-center days: %w", err)
+	from, found, err := s.rollupStart(ctx, `SELECT MIN(interval_start) FROM cc_rollups`, loc)
+	if err != nil || !found {
+		return 0, err
 	}
-	if !first.Valid {
-		return 0, nil
-	}
-	now := s.DB.Now()
-	from := store.Time(first.Int64)
-	if min := now.AddDate(-3, 0, 0); from.Before(min) {
-		from = min // older history is read from cc_rollups when asked for
-	}
-	lf := from.In(loc)
-	from = time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc)
-	ds := days(from, now, loc)
+	ds := days(from, s.DB.Now(), loc)
 	ok, err := s.ccServable(ctx, ds, loc)
 	if err != nil {
 		return 0, err

@@ -340,6 +340,25 @@ func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[i
 	return nil
 }
 
+// rollupStart is the local midnight before the oldest instant that oldest
+// (a MIN query) finds, but no earlier than three years ago: older history
+// is computed live when asked for. found is false when there is no data.
+func (s *Service) rollupStart(ctx context.Context, oldest string, loc *time.Location) (from time.Time, found bool, err error) {
+	var first sql.NullInt64
+	if err := s.DB.Read.QueryRowContext(ctx, oldest).Scan(&first); err != nil {
+		return time.Time{}, false, fmt.Errorf("rollup days: %w", err)
+	}
+	if !first.Valid {
+		return time.Time{}, false, nil
+	}
+	from = store.Time(first.Int64)
+	if min := s.DB.Now().AddDate(-3, 0, 0); from.Before(min) {
+		from = min
+	}
+	lf := from.In(loc)
+	return time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc), true, nil
+}
+
 // RollupDays rolls up (or rolls up again) at most limit days that are old
 // enough and not yet rolled up, or changed since, newest first, and says
 // how many it did. Consecutive days are computed together, each metric
@@ -352,21 +371,11 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	var first sql.NullInt64
-	if err := s.DB.Read.QueryRowContext(ctx, `SELECT MIN(created_at) FROM cases`).Scan(&first); err != nil {
-		return 0, fmt.Errorf("rollup days: %w", err)
+	from, found, err := s.rollupStart(ctx, `SELECT MIN(created_at) FROM cases`, loc)
+	if err != nil || !found {
+		return 0, err
 	}
-	if !first.Valid {
-		return 0, nil
-	}
-	now := s.DB.Now()
-	from := store.Time(first.Int64)
-	if min := now.AddDate(-3, 0, 0); from.Before(min) {
-		from = min // older history is computed live when asked for
-	}
-	lf := from.In(loc)
-	from = time.Date(lf.Year(), lf.Month(), lf.Day(), 0, 0, 0, 0, loc) // the whole first day
-	ds := days(from, now.Add(-Horizon), loc)
+	ds := days(from, s.DB.Now().Add(-Horizon), loc)
 	ok, err := s.servable(ctx, ds, loc)
 	if err != nil {
 		return 0, err
