@@ -31,29 +31,24 @@ const dayMS = int64(24 * time.Hour / time.Millisecond)
 var dayBacked = map[string]bool{"fcr": true, "callback_punctuality": true, "first_response": true, "resolution": true,
 	"handoff_on_time": true, "backlog_age": true}
 
+// caseMarks are the change marks of what the case metrics are computed
+// from, by UTC day (the table and its column say hour; its buckets are days).
+var caseMarks = store.ChangeMarks{Table: "metric_hour_marks", Grain: 24 * time.Hour}
+
 // MarkChanged records that what the case metrics are computed from changed
 // somewhere in [from, now): a case was updated, so any of its instants
 // (created at from, at the earliest) may have moved. Only UTC days older
 // than the horizon are marked, as only they can have been rolled up; a
 // change to a young case costs nothing.
 func MarkChanged(ctx context.Context, q store.Queryer, from, now time.Time) error {
-	first := floorDay(store.Millis(from))
-	last := floorDay(store.Millis(now.Add(-Horizon)))
-	if first > last {
+	var ds []int64
+	for d := caseMarks.Floor(store.Millis(from)); d <= caseMarks.Floor(store.Millis(now.Add(-Horizon))); d += dayMS {
+		ds = append(ds, d)
+	}
+	if len(ds) == 0 {
 		return nil
 	}
-	var sb strings.Builder
-	sb.WriteString(`INSERT INTO metric_hour_marks (hour, marks) VALUES `)
-	var args []any
-	for d := first; d <= last; d += dayMS {
-		if len(args) > 0 {
-			sb.WriteString(", ")
-		}
-		args = append(args, d)
-		fmt.Fprintf(&sb, "($%d, 1)", len(args))
-	}
-	sb.WriteString(` ON CONFLICT (hour) DO UPDATE SET marks = metric_hour_marks.marks + 1`)
-	if _, err := q.ExecContext(ctx, sb.String(), args...); err != nil {
+	if err := caseMarks.Mark(ctx, q, ds); err != nil {
 		return fmt.Errorf("mark metric days: %w", err)
 	}
 	return nil
@@ -96,14 +91,6 @@ func MarkRepeatOf(ctx context.Context, q store.Queryer, customerID, category str
 	return MarkChanged(ctx, q, store.Time(first.Int64), now)
 }
 
-func floorDay(ms int64) int64 {
-	d := ms / dayMS * dayMS
-	if ms < 0 && ms%dayMS != 0 {
-		d -= dayMS
-	}
-	return d
-}
-
 // localDay is one local day of the organisation: its name and instants.
 type localDay struct {
 	name       string
@@ -128,32 +115,8 @@ func days(from, to time.Time, loc *time.Location) []localDay {
 	}
 }
 
-// marks sums the change marks of the UTC days a local day overlaps.
-func dayMarks(marks map[int64]int64, d localDay) int64 {
-	var n int64
-	for u := floorDay(store.Millis(d.start)); u < store.Millis(d.end); u += dayMS {
-		n += marks[u]
-	}
-	return n
-}
-
-func (s *Service) readMarks(ctx context.Context, q store.Queryer, from, to time.Time) (map[int64]int64, error) {
-	rows, err := q.QueryContext(ctx, `SELECT hour, marks FROM metric_hour_marks WHERE hour >= $1 AND hour < $2`,
-		floorDay(store.Millis(from)), store.Millis(to))
-	if err != nil {
-		return nil, fmt.Errorf("metric marks: %w", err)
-	}
-	defer rows.Close()
-	out := map[int64]int64{}
-	for rows.Next() {
-		var h, n int64
-		if err := rows.Scan(&h, &n); err != nil {
-			return nil, fmt.Errorf("metric marks: %w", err)
-		}
-		out[h] = n
-	}
-	return out, rows.Err()
-}
+// dayMarks sums the change marks of the UTC days a local day overlaps.
+func dayMarks(marks map[int64]int64, d localDay) int64 { return caseMarks.Sum(marks, d.start, d.end) }
 
 // readDone returns the days of ds rolled up in loc, with the change marks
 // they were computed with, from a table of done days (metric_days_done,
@@ -195,7 +158,7 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	if len(done) == 0 {
 		return out, nil
 	}
-	marks, err := s.readMarks(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
+	marks, err := caseMarks.Read(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
 	if err != nil {
 		return nil, err
 	}
@@ -412,7 +375,7 @@ const maxRun = 31
 // rollupRun rolls up consecutive days and says how many it wrote.
 func (s *Service) rollupRun(ctx context.Context, run []localDay, loc *time.Location) (int, error) {
 	first, last := run[0], run[len(run)-1]
-	marks, err := s.readMarks(ctx, s.DB.Read, first.start, last.end)
+	marks, err := caseMarks.Read(ctx, s.DB.Read, first.start, last.end)
 	if err != nil {
 		return 0, err
 	}
@@ -444,7 +407,7 @@ func (s *Service) rollupRun(ctx context.Context, run []localDay, loc *time.Locat
 	}
 	done := 0
 	err = s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		marks, err := s.readMarks(ctx, tx, first.start, last.end)
+		marks, err := caseMarks.Read(ctx, tx, first.start, last.end)
 		if err != nil {
 			return err
 		}

@@ -353,3 +353,31 @@ func TestBulkLoad(t *testing.T) {
 		}
 	})
 }
+
+func TestChangeMarks(t *testing.T) {
+	hour := store.ChangeMarks{Table: "cc_rollup_marks", Grain: time.Hour}
+	for _, tt := range []struct{ ms, want int64 }{{0, 0}, {3_599_999, 0}, {3_600_000, 3_600_000}, {-1, -3_600_000}, {-3_600_000, -3_600_000}} {
+		if got := hour.Floor(tt.ms); got != tt.want {
+			t.Errorf("Floor(%d) = %d, want %d", tt.ms, got, tt.want)
+		}
+	}
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		// Marked twice, out of order and repeated: each bucket counts once a call.
+		for i := 0; i < 2; i++ {
+			if err := hour.Mark(ctx, db.Write, []int64{7_200_000, 0, 7_200_000}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		m, err := hour.Read(ctx, db.Read, time.UnixMilli(1_000), time.UnixMilli(7_200_001))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m) != 2 || m[0] != 2 || m[7_200_000] != 2 {
+			t.Fatalf("marks %v, want 0 and 7200000 marked twice", m)
+		}
+		if n := hour.Sum(m, time.UnixMilli(3_000_000), time.UnixMilli(7_300_000)); n != 4 {
+			t.Fatalf("sum over 00:50–02:01 = %d, want 4 (three hours, the middle one unmarked)", n)
+		}
+	})
+}
