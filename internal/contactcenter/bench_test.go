@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"anchor/internal/contactcenter"
+	"anchor/internal/store"
 	"anchor/internal/store/storetest"
 )
 
@@ -17,7 +18,13 @@ import (
 // (about 190k lines) into a fresh SQLite database per iteration: raw
 // events, contact records, agent sessions and rollups, as `anchor import
 // queue-log` does. It reports lines/s.
-func BenchmarkImportSQLite(b *testing.B) {
+func BenchmarkImportSQLite(b *testing.B) { benchmarkImport(b, storetest.OpenSQLite) }
+
+// BenchmarkImportPostgres is BenchmarkImportSQLite on PostgreSQL (records
+// and sessions go with COPY).
+func BenchmarkImportPostgres(b *testing.B) { benchmarkImport(b, storetest.OpenPostgres) }
+
+func benchmarkImport(b *testing.B, open func(testing.TB) *store.DB) {
 	path := filepath.Join(b.TempDir(), "queue_log")
 	f, err := os.Create(path)
 	if err != nil {
@@ -31,8 +38,7 @@ func BenchmarkImportSQLite(b *testing.B) {
 	b.ResetTimer()
 	for b.Loop() {
 		b.StopTimer()
-		db := storetest.OpenSQLite(b)
-		svc := &contactcenter.Service{DB: db}
+		svc := &contactcenter.Service{DB: open(b)}
 		b.StartTimer()
 		rep, err := svc.ImportQueueLog(context.Background(), []string{path}, contactcenter.ImportOptions{})
 		if err != nil || rep.Events != st.Lines {
@@ -109,31 +115,4 @@ func TestGenerateShape(t *testing.T) {
 	if int64(strings.Count(log, "\n")) != st.Lines || st.Calls == 0 || st.Abandoned == 0 {
 		t.Errorf("stats %+v", st)
 	}
-}
-
-// BenchmarkImportPostgres is BenchmarkImportSQLite on PostgreSQL (records
-// and sessions go with COPY).
-func BenchmarkImportPostgres(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "queue_log")
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	st, err := contactcenter.GenerateQueueLog(f, contactcenter.DemoSpec{Days: 7, Queues: 3, Agents: 50, Seed: 1})
-	f.Close()
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ResetTimer()
-	for b.Loop() {
-		b.StopTimer()
-		db := storetest.OpenPostgres(b)
-		svc := &contactcenter.Service{DB: db}
-		b.StartTimer()
-		rep, err := svc.ImportQueueLog(context.Background(), []string{path}, contactcenter.ImportOptions{})
-		if err != nil || rep.Events != st.Lines {
-			b.Fatalf("%d of %d events: %v", rep.Events, st.Lines, err)
-		}
-	}
-	b.ReportMetric(float64(st.Lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
