@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"anchor/internal/store"
 )
 
 // Raw events are stored a batch at a time (migration 00010): a block row
@@ -230,8 +232,8 @@ type storedEvent struct {
 // id to continue from (0 when there is no more).
 func (s *Service) readBlocks(ctx context.Context, from, to int64, maxEvents int) ([]storedEvent, int64, error) {
 	const pageBlocks = 1000
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, events, codec, bodies FROM cc_event_blocks WHERE id >= $1 AND id < $2 ORDER BY id LIMIT $3`,
-		from, to, pageBlocks)
+	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, events, codec, bodies FROM cc_event_blocks WHERE id >= $1 AND id < $2 ORDER BY id`+store.Limit(pageBlocks),
+		from, to)
 	if err != nil {
 		return nil, 0, fmt.Errorf("unable to read events: %w", err)
 	}

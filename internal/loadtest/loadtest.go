@@ -215,7 +215,7 @@ func ScheduleChecks(ctx context.Context, db *store.DB, due int) error {
 		return fmt.Errorf("schedule checks: %w", err)
 	}
 	if _, err := db.Write.ExecContext(ctx, `UPDATE cases SET sla_check_at = $1 - 60000 WHERE id IN (
-		SELECT id FROM cases WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal') ORDER BY id LIMIT $2)`, now, due); err != nil {
+		SELECT id FROM cases WHERE status IN ('new', 'open', 'pending_customer', 'pending_internal') ORDER BY id`+store.Limit(due)+`)`, now); err != nil {
 		return fmt.Errorf("schedule checks: %w", err)
 	}
 	return db.Analyze(ctx)
