@@ -98,12 +98,7 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string, need 
 	if err != nil {
 		return nil, err
 	}
-	var all []localDay
-	perPeriod := make([][]localDay, len(periods))
-	for i, p := range periods {
-		perPeriod[i] = days(p.Start, p.End, loc)
-		all = append(all, perPeriod[i]...)
-	}
+	perPeriod, all := periodDays(periods, loc)
 	ok, err := s.ccServable(ctx, all, loc)
 	if err != nil {
 		return nil, err
@@ -120,23 +115,10 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string, need 
 		}
 		a.Add(r.n)
 	}
-	dayPeriod := map[string]int{}
+	anyRolled := false
 	for i, p := range periods {
-		var live []Period
-		cur := p.Start
-		for _, d := range perPeriod[i] {
-			if !ok[d.name] {
-				continue
-			}
-			if d.start.After(cur) {
-				live = append(live, Period{cur, d.start})
-			}
-			dayPeriod[d.name] = i
-			cur = d.end
-		}
-		if cur.Before(p.End) {
-			live = append(live, Period{cur, p.End})
-		}
+		rolled, live := splitPeriod(p, perPeriod[i], ok)
+		anyRolled = anyRolled || len(rolled) > 0
 		for _, sp := range live {
 			rows, err := ccRollupRows(ctx, s, sp, by)
 			if err != nil {
@@ -147,7 +129,7 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string, need 
 			}
 		}
 	}
-	if len(dayPeriod) > 0 {
+	if anyRolled {
 		sums, err := s.readCCDays(ctx, by, periods, perPeriod, ok, need)
 		if err != nil {
 			return nil, err

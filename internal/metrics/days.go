@@ -170,6 +170,36 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	return out, nil
 }
 
+// periodDays lists the whole local days of each period, and all of them.
+func periodDays(periods []Period, loc *time.Location) (perPeriod [][]localDay, all []localDay) {
+	perPeriod = make([][]localDay, len(periods))
+	for i, p := range periods {
+		perPeriod[i] = days(p.Start, p.End, loc)
+		all = append(all, perPeriod[i]...)
+	}
+	return perPeriod, all
+}
+
+// splitPeriod cuts a period into the days of ds that can be read from the
+// rollups (ok) and the spans around them, which are computed live.
+func splitPeriod(p Period, ds []localDay, ok map[string]bool) (rolled []localDay, live []Period) {
+	cur := p.Start
+	for _, d := range ds {
+		if !ok[d.name] {
+			continue
+		}
+		if d.start.After(cur) {
+			live = append(live, Period{cur, d.start})
+		}
+		rolled = append(rolled, d)
+		cur = d.end
+	}
+	if cur.Before(p.End) {
+		live = append(live, Period{cur, p.End})
+	}
+	return rolled, live
+}
+
 // computeWithDays computes a day-backed metric for the periods: the days
 // that can be are read from the rollups, the rest (edges, recent days,
 // days changed since they were rolled up) live, and the two are added.
@@ -180,12 +210,7 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 	}
 	var live []span
 	fromRollup := map[int][]string{}
-	var all []localDay
-	perPeriod := make([][]localDay, len(periods))
-	for i, p := range periods {
-		perPeriod[i] = days(p.Start, p.End, loc)
-		all = append(all, perPeriod[i]...)
-	}
+	perPeriod, all := periodDays(periods, loc)
 	ok, err := s.servable(ctx, all, loc)
 	if err != nil {
 		return nil, err
@@ -201,19 +226,12 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 			}
 			continue
 		}
-		cur := p.Start
-		for _, d := range perPeriod[i] {
-			if !ok[d.name] {
-				continue
-			}
-			if d.start.After(cur) {
-				live = append(live, span{i, cur, d.start})
-			}
+		rolled, rest := splitPeriod(p, perPeriod[i], ok)
+		for _, d := range rolled {
 			fromRollup[i] = append(fromRollup[i], d.name)
-			cur = d.end
 		}
-		if cur.Before(p.End) {
-			live = append(live, span{i, cur, p.End})
+		for _, sp := range rest {
+			live = append(live, span{i, sp.Start, sp.End})
 		}
 	}
 	acc := make([]map[string]*counts, len(periods))
