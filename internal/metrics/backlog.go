@@ -1,10 +1,13 @@
 package metrics
 
 import (
+	"cmp"
 	"context"
+	"database/sql"
 	"fmt"
 	"math"
 	"slices"
+	"time"
 
 	"anchor/internal/store"
 )
@@ -14,8 +17,7 @@ const openStatuses = `('new', 'open', 'pending_customer', 'pending_internal')`
 
 // backlogEnds are the instants the backlog is a snapshot at: each period's
 // end, or now if sooner.
-func backlogEnds(s *Service, periods []Period) []int64 {
-	now := s.DB.Now()
+func backlogEnds(now time.Time, periods []Period) []int64 {
 	ends := make([]int64, len(periods))
 	for i, p := range periods {
 		end := p.End
@@ -63,29 +65,32 @@ func (b backlogStats) counts(cut string) counts {
 }
 
 // computeBacklog: the cases open at the end of each period (or now, if
-// sooner), by backlogStats. A snapshot at now, the end of every period
-// still going, is read by rank from the open cases alone (backlogNow);
-// snapshots in the past from one read of every case open at any of them.
+// sooner), by backlogStats. A snapshot in the last day (every period still
+// going ends at now) is read by rank from the open cases (backlogRecent);
+// older ones, which only the rollup job and days changed since asks for,
+// from one read of every case open at any of them (backlogAtEnds).
 func computeBacklog(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
-	ends := backlogEnds(s, periods)
-	now := store.Millis(s.DB.Now())
+	now := s.DB.Now()
+	ends := backlogEnds(now, periods)
+	recent := store.Millis(now.Add(-Horizon))
 	var past []int64
 	var pastAt []int
-	var atNow []counts // the same for every period still going
 	out := map[int][]counts{}
+	done := map[int64][]counts{} // periods still going share one end: now
 	for i, end := range ends {
-		if end != now || !backlogIndexed(by) {
+		if end < recent || !backlogIndexed(by) {
 			past, pastAt = append(past, end), append(pastAt, i)
 			continue
 		}
-		if atNow == nil {
-			cs, err := backlogNow(ctx, s, now, by)
-			if err != nil {
+		cs, ok := done[end]
+		if !ok {
+			var err error
+			if cs, err = backlogRecent(ctx, s, end, by); err != nil {
 				return nil, err
 			}
-			atNow = cs
+			done[end] = cs
 		}
-		out[i] = atNow
+		out[i] = cs
 	}
 	if len(past) == 0 {
 		return out, nil
@@ -131,61 +136,98 @@ func openCases(d store.Dialect, index string) string {
 	return `cases c`
 }
 
-// backlogNow is the backlog at now, by cut: one aggregate for the counts
-// and total ages, then for each cut its ranks for the percentiles, each
-// read from whichever end of the cut's index is nearer.
-func backlogNow(ctx context.Context, s *Service, now int64, by string) ([]counts, error) {
+// backlogRecent is the backlog at a recent end, by cut. The cases open at
+// the end are those open now and created before it, and those that left
+// the backlog since (resolved after it: a few, as the end is recent). One
+// aggregate over the open cases' index gives each cut's count, total age
+// and cases past due; the few that left are read and added; then each
+// percentile is read at its ranks, stepping through the cut's index from
+// whichever end is nearer and merging in the few that left.
+func backlogRecent(ctx context.Context, s *Service, end int64, by string) ([]counts, error) {
 	ix := openIndexes[by]
 	from := openCases(s.DB.Dialect, ix.index)
 	cut, group := `''`, ``
 	if ix.col != "" {
 		cut, group = `COALESCE(`+ix.col+`, '')`, ` GROUP BY `+ix.col
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+cut+`, COUNT(*), COALESCE(SUM($1 - c.created_at), 0),
-		COALESCE(SUM(CASE WHEN c.resolution_due_at < $1 THEN 1 ELSE 0 END), 0)
-		FROM `+from+` WHERE c.status IN `+openStatuses+` AND c.created_at < $1`+group, now)
-	if err != nil {
-		return nil, fmt.Errorf("backlog now: %w", err)
-	}
 	type cutStats struct {
-		cut string
 		backlogStats
+		left []int64 // creation of the cases that left the backlog since the end, youngest first
 	}
-	var all []cutStats
-	for rows.Next() {
-		var c cutStats
-		if err := rows.Scan(&c.cut, &c.n, &c.totalMS, &c.over); err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("backlog now: %w", err)
+	stats := map[string]*cutStats{}
+	var cuts []string
+	get := func(cut string) *cutStats {
+		st := stats[cut]
+		if st == nil {
+			st = &cutStats{backlogStats: backlogStats{ages: map[int64]int64{}}}
+			stats[cut] = st
+			cuts = append(cuts, cut)
 		}
-		if c.n > 0 {
-			all = append(all, c)
+		return st
+	}
+	err := store.EachRow(ctx, s.DB.Read, `SELECT `+cut+`, COUNT(*), COALESCE(SUM($1 - c.created_at), 0),
+		COALESCE(SUM(CASE WHEN c.resolution_due_at < $1 THEN 1 ELSE 0 END), 0)
+		FROM `+from+` WHERE c.status IN `+openStatuses+` AND c.created_at < $1`+group, []any{end}, func(rows *sql.Rows) error {
+		var c string
+		var n, total, over int64
+		if err := rows.Scan(&c, &n, &total, &over); err != nil {
+			return err
 		}
+		if n > 0 {
+			st := get(c)
+			st.n, st.totalMS, st.over = n, total, over
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("backlog: %w", err)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("backlog now: %w", err)
+	// The unary plus keeps the creation out of the index range: the
+	// resolutions since the end are the few.
+	err = store.EachRow(ctx, s.DB.Read, `SELECT `+caseDim(by)+`, c.created_at, COALESCE(c.resolution_due_at, 0) FROM cases c
+		WHERE c.resolved_at >= $1 AND +c.created_at < $1 AND c.status NOT IN `+openStatuses, []any{end}, func(rows *sql.Rows) error {
+		var c string
+		var created, due int64
+		if err := rows.Scan(&c, &created, &due); err != nil {
+			return err
+		}
+		st := get(c)
+		st.n++
+		st.totalMS += end - created
+		if due != 0 && due < end {
+			st.over++
+		}
+		st.left = append(st.left, created)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("backlog: %w", err)
 	}
-	out := make([]counts, 0, len(all))
-	for _, c := range all {
-		c.ages = map[int64]int64{}
+	out := make([]counts, 0, len(cuts))
+	for _, c := range cuts {
+		st := stats[c]
+		slices.SortFunc(st.left, func(a, b int64) int { return cmp.Compare(b, a) })
 		for _, q := range backlogQuantiles {
-			lo, hi, _ := quantileRanks(c.n, q)
-			if err := backlogRanks(ctx, s, from, ix.col, c.cut, now, c.n, lo, hi, c.ages); err != nil {
+			lo, hi, _ := quantileRanks(st.n, q)
+			if err := backlogRanks(ctx, s, from, ix.col, c, end, st.n, lo, hi, st.left, st.ages); err != nil {
 				return nil, err
 			}
 		}
-		out = append(out, c.counts(c.cut))
+		out = append(out, st.counts(c))
 	}
 	return out, nil
 }
 
-// backlogRanks puts into ages the ages at ranks lo..hi (youngest first) of
-// one cut's n open cases at now. The OFFSET walks the index inside the
-// database, so it is taken from the nearer end: the oldest first for the
-// 90th percentile. LIMIT and OFFSET are written into the text (store.Limit).
-func backlogRanks(ctx context.Context, s *Service, from, col, cut string, now, n, lo, hi int64, ages map[int64]int64) error {
-	where, args := ``, []any{now}
+// backlogRanks puts into ages the ages at ranks lo..hi (youngest first,
+// hi at most lo+1) of one cut's n cases open at end, of which left (youngest
+// first) are no longer open and the rest are in the cut's index. The
+// OFFSET walks the index inside the database, so it starts from the nearer
+// end: the oldest for the 90th percentile. The m cases that left can hold
+// at most m of the ranks before lo, so a window of the index from m ranks
+// earlier, merged with them, holds lo..hi at their place. LIMIT and OFFSET
+// are written into the text (store.Limit).
+func backlogRanks(ctx context.Context, s *Service, from, col, cut string, end, n, lo, hi int64, left []int64, ages map[int64]int64) error {
+	where, args := ``, []any{end}
 	switch {
 	case col == "":
 	case cut == "" && col == openIndexes[ByAgent].col:
@@ -193,26 +235,40 @@ func backlogRanks(ctx context.Context, s *Service, from, col, cut string, now, n
 	default:
 		where, args = ` AND `+col+` = $2`, append(args, cut)
 	}
-	order, offset, rank, step := `DESC`, lo, lo, int64(1)
-	if oldest := n - 1 - hi; oldest < lo {
-		order, offset, rank, step = `ASC`, oldest, hi, -1
+	// before reports whether creation a comes before b in the walk.
+	order, a, b, before := `DESC`, lo, hi, func(a, b int64) bool { return a > b }
+	others := left
+	if n-1-hi < lo {
+		order, a, b, before = `ASC`, n-1-hi, n-1-lo, func(a, b int64) bool { return a < b }
+		others = slices.Clone(left)
+		slices.Reverse(others)
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT c.created_at FROM `+from+` WHERE c.status IN `+openStatuses+
-		` AND c.created_at < $1`+where+` ORDER BY c.created_at `+order+store.Limit(int(hi-lo+1))+fmt.Sprintf(" OFFSET %d", offset), args...)
+	m := int64(len(others))
+	start := max(0, a-m)
+	var merged []int64
+	err := store.EachRow(ctx, s.DB.Read, `SELECT c.created_at FROM `+from+` WHERE c.status IN `+openStatuses+
+		` AND c.created_at < $1`+where+` ORDER BY c.created_at `+order+store.Limit(int(b-a+1+m))+fmt.Sprintf(" OFFSET %d", start), args,
+		func(rows *sql.Rows) error {
+			var created int64
+			if err := rows.Scan(&created); err != nil {
+				return err
+			}
+			for len(others) > 0 && before(others[0], created) {
+				merged, others = append(merged, others[0]), others[1:]
+			}
+			merged = append(merged, created)
+			return nil
+		})
 	if err != nil {
 		return fmt.Errorf("backlog ranks: %w", err)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var created int64
-		if err := rows.Scan(&created); err != nil {
-			return fmt.Errorf("backlog ranks: %w", err)
+	merged = append(merged, others...)
+	for r := a; r <= b; r++ {
+		rank := r
+		if order == `ASC` {
+			rank = n - 1 - r
 		}
-		ages[rank] = now - created
-		rank += step
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("backlog ranks: %w", err)
+		ages[rank] = end - merged[r-start]
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"anchor/internal/cases"
 	"anchor/internal/customers"
@@ -110,6 +111,7 @@ func TestBacklogPercentiles(t *testing.T) {
 //	5  6 Nov         business  phone    billing   none            3.5
 //	6  8 Nov         retail    email    billing   A2              1.5
 //	7  9 Nov         business  email    billing   A1     12 Nov   0.5
+//	cases 2 and 7 are resolved on 10 Nov at 06:00, case 8 created at 07:00
 //
 // Youngest first, the median of n ages lies at rank (n-1)/2, the 90th
 // percentile at 0.9(n-1), interpolated between the ranks around it:
@@ -219,29 +221,63 @@ func TestBacklogNow(t *testing.T) {
 			}
 			return out
 		}
-		for by, cuts := range wants {
-			// Now is 10 Nov 00:00, inside the period: the snapshot at now.
-			clock.T = day(10, 0, 0)
-			now := snapshot(metrics.Query{From: day(9, 0, 0), To: day(11, 0, 0), By: by})
-			// An hour on, the same instant as the end of a period that is over.
-			clock.T = day(10, 1, 0)
-			past := snapshot(metrics.Query{From: day(9, 0, 0), To: day(10, 0, 0), By: by})
-			if len(now) != len(cuts) || len(past) != len(cuts) {
-				t.Errorf("by %q: %d cuts now, %d as a past end, want %d", by, len(now), len(past), len(cuts))
+		// The snapshot at 10 Nov 00:00 three ways: at now (only open cases);
+		// as a recent past end once cases 2 and 7 have been resolved and
+		// case 8 created after it (read by rank, with the two that left
+		// merged in); and as an old past end, case by case.
+		type snap struct {
+			label  string
+			points map[string]metrics.Point
+		}
+		snaps := map[string][]snap{}
+		clock.T = day(10, 0, 0)
+		for by := range wants {
+			snaps[by] = append(snaps[by], snap{"at now", snapshot(metrics.Query{From: day(9, 0, 0), To: day(11, 0, 0), By: by})})
+		}
+		clock.T = day(10, 6, 0)
+		resolved := "resolved"
+		for _, i := range []int{1, 6} {
+			c, err := ks.Get(ctx, ids[i])
+			if err != nil {
+				t.Fatal(err)
 			}
-			for cut, w := range cuts {
-				p, q := now[cut], past[cut]
-				got := []float64{p.Numerator, p.Denominator, p.Extra["median_days"], p.Extra["p90_days"], p.Extra["over_target"]}
-				for i, v := range []float64{w.total, w.n, w.median, w.p90, w.over} {
-					if math.Abs(got[i]-v) > 1e-9 {
-						t.Errorf("by %q cut %q: total %v n %v median %v p90 %v over %v, want %+v", by, cut, got[0], got[1], got[2], got[3], got[4], w)
-						break
-					}
+			if _, err := ks.Update(ctx, a1.Actor(), c.ID, cases.Update{Status: &resolved, Version: c.Version}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		clock.T = day(10, 7, 0)
+		if _, err := ks.Create(ctx, a1.Actor(), cases.NewCase{CustomerID: custs["retail"], Subject: "s", Channel: "email", Category: "billing", OwnerID: a1.ID}); err != nil {
+			t.Fatal(err)
+		}
+		for _, at := range []struct {
+			label string
+			now   time.Time
+		}{{"a recent end", day(10, 12, 0)}, {"an old end", day(20, 0, 0)}} {
+			clock.T = at.now
+			for by := range wants {
+				snaps[by] = append(snaps[by], snap{at.label, snapshot(metrics.Query{From: day(9, 0, 0), To: day(10, 0, 0), By: by})})
+			}
+		}
+		for by, cuts := range wants {
+			for _, sn := range snaps[by] {
+				if len(sn.points) != len(cuts) {
+					t.Errorf("by %q, %s: %d cuts, want %d", by, sn.label, len(sn.points), len(cuts))
 				}
-				if q.Numerator != p.Numerator || q.Denominator != p.Denominator || q.Extra["median_days"] != p.Extra["median_days"] ||
-					q.Extra["p90_days"] != p.Extra["p90_days"] || q.Extra["over_target"] != p.Extra["over_target"] {
-					t.Errorf("by %q cut %q: at now %v/%v %v, as a past end %v/%v %v", by, cut, p.Numerator, p.Denominator, p.Extra,
-						q.Numerator, q.Denominator, q.Extra)
+				for cut, w := range cuts {
+					p := sn.points[cut]
+					got := []float64{p.Numerator, p.Denominator, p.Extra["median_days"], p.Extra["p90_days"], p.Extra["over_target"]}
+					for i, v := range []float64{w.total, w.n, w.median, w.p90, w.over} {
+						if math.Abs(got[i]-v) > 1e-9 {
+							t.Errorf("by %q cut %q, %s: total %v n %v median %v p90 %v over %v, want %+v", by, cut, sn.label, got[0], got[1], got[2], got[3], got[4], w)
+							break
+						}
+					}
+					// To the last bit, as a rollup is served in place of the live figure.
+					if q := snaps[by][0].points[cut]; q.Numerator != p.Numerator || q.Denominator != p.Denominator ||
+						q.Extra["median_days"] != p.Extra["median_days"] || q.Extra["p90_days"] != p.Extra["p90_days"] {
+						t.Errorf("by %q cut %q: %s %v/%v %v, at now %v/%v %v", by, cut, sn.label, p.Numerator, p.Denominator, p.Extra,
+							q.Numerator, q.Denominator, q.Extra)
+					}
 				}
 			}
 		}

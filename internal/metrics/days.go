@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -311,7 +312,9 @@ func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[i
 			return fmt.Errorf("metric days: %w", err)
 		}
 		if extra != "" {
-			json.Unmarshal([]byte(extra), &c.extra) //nolint:errcheck // written by RollupDays
+			if c.extra, err = parseExtra(extra); err != nil {
+				return fmt.Errorf("metric days: extra %q: %w", extra, err)
+			}
 		}
 		add(i, c)
 	}
@@ -319,6 +322,32 @@ func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[i
 		return fmt.Errorf("metric days: %w", err)
 	}
 	return nil
+}
+
+// parseExtra reads the extra figures of a rolled-up day, a flat JSON
+// object of numbers as RollupDays writes it (json.Marshal of a
+// map[string]float64), by hand: a year of backlog by agent has some 5,000,
+// and encoding/json spent a quarter of that query on them. Anything else
+// (an escaped key, a nested value) goes to encoding/json.
+func parseExtra(s string) (map[string]float64, error) {
+	out := map[string]float64{}
+	if len(s) < 2 || s[0] != '{' || s[len(s)-1] != '}' {
+		return out, json.Unmarshal([]byte(s), &out)
+	}
+	for body := s[1 : len(s)-1]; body != ""; {
+		key, rest, ok := strings.Cut(body, ":")
+		if !ok || len(key) < 2 || key[0] != '"' || key[len(key)-1] != '"' || strings.ContainsAny(key[1:len(key)-1], `"\`) {
+			return out, json.Unmarshal([]byte(s), &out)
+		}
+		num, next, more := strings.Cut(rest, ",")
+		v, err := strconv.ParseFloat(num, 64)
+		if err != nil || (more && next == "") {
+			return out, json.Unmarshal([]byte(s), &out)
+		}
+		out[key[1:len(key)-1]] = v
+		body = next
+	}
+	return out, nil
 }
 
 // rollupStart is the local midnight before the oldest instant that oldest

@@ -381,3 +381,42 @@ func TestChangeMarks(t *testing.T) {
 		}
 	})
 }
+
+// EachRow visits every row in order, stops at fn's first error and returns
+// it, and reports a query that fails.
+func TestEachRow(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		for i, name := range []string{"a", "b", "c"} {
+			if _, err := db.Write.ExecContext(ctx, `INSERT INTO segments (id, name, created_at) VALUES ($1, $2, $3)`, name, name, int64(i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var got []string
+		visit := func(rows *sql.Rows) error {
+			var s string
+			if err := rows.Scan(&s); err != nil {
+				return err
+			}
+			got = append(got, s)
+			if s == "b" {
+				return errors.New("stop at b")
+			}
+			return nil
+		}
+		err := store.EachRow(ctx, db.Read, `SELECT name FROM segments WHERE created_at >= $1 ORDER BY name`, []any{int64(0)}, visit)
+		if err == nil || err.Error() != "stop at b" || strings.Join(got, ",") != "a,b" {
+			t.Fatalf("EachRow = %v after %v, want stop at b after a,b", err, got)
+		}
+		got = nil
+		if err := store.EachRow(ctx, db.Read, `SELECT name FROM segments WHERE name <> $1 ORDER BY name`, []any{"b"}, visit); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(got, ",") != "a,c" {
+			t.Fatalf("EachRow visited %v, want a,c", got)
+		}
+		if err := store.EachRow(ctx, db.Read, `SELECT nothing FROM segments`, nil, visit); err == nil {
+			t.Fatal("EachRow of a bad query: no error")
+		}
+	})
+}
