@@ -64,15 +64,20 @@ func (b backlogStats) counts(cut string) counts {
 	}}
 }
 
+// recentBacklog is how recent an end is read by rank (backlogRecent): the
+// cases resolved since are merged in, and two days of them are a few
+// thousand, against every open case read one by one (backlogAtEnds).
+const recentBacklog = 48 * time.Hour
+
 // computeBacklog: the cases open at the end of each period (or now, if
-// sooner), by backlogStats. A snapshot in the last day (every period still
-// going ends at now) is read by rank from the open cases (backlogRecent);
-// older ones, which only the rollup job and days changed since asks for,
-// from one read of every case open at any of them (backlogAtEnds).
+// sooner), by backlogStats. A recent snapshot (every period still going
+// ends at now) is read by rank from the open cases (backlogRecent); older
+// ones, which only the rollup job and days changed since ask for, from one
+// read of every case open at any of them (backlogAtEnds).
 func computeBacklog(ctx context.Context, s *Service, periods []Period, by string) (map[int][]counts, error) {
 	now := s.DB.Now()
 	ends := backlogEnds(now, periods)
-	recent := store.Millis(now.Add(-Horizon))
+	recent := store.Millis(now.Add(-recentBacklog))
 	var past []int64
 	var pastAt []int
 	out := map[int][]counts{}

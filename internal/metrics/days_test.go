@@ -2,7 +2,9 @@ package metrics_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
+	"strings"
 	"testing"
 
 	"anchor/internal/cases"
@@ -170,6 +172,45 @@ func TestDailyRollupsFollowRepeats(t *testing.T) {
 		after := check("after a repeat ten days later")
 		if after["fcr//11-09/"] == before["fcr//11-09/"] {
 			t.Fatalf("the repeat did not change week 2's fcr: %s", after["fcr//11-09/"])
+		}
+	})
+}
+
+// A change marks the UTC days from the changed case's creation to the
+// horizon before now: none for a case younger than the horizon, which no
+// rolled-up day can hold; for an older one, through the day now-Horizon
+// falls in.
+func TestMarkChangedHorizon(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		now := day(20, 12, 0)
+		marked := func() []string {
+			t.Helper()
+			var out []string
+			err := store.EachRow(ctx, db.Read, `SELECT hour FROM metric_hour_marks ORDER BY hour`, nil, func(rows *sql.Rows) error {
+				var h int64
+				if err := rows.Scan(&h); err != nil {
+					return err
+				}
+				out = append(out, store.Time(h).Format("01-02"))
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return out
+		}
+		if err := metrics.MarkChanged(ctx, db.Write, now.Add(-metrics.Horizon/2), now); err != nil {
+			t.Fatal(err)
+		}
+		if got := marked(); len(got) != 0 {
+			t.Fatalf("a case younger than the horizon marked %v", got)
+		}
+		if err := metrics.MarkChanged(ctx, db.Write, day(18, 23, 0), now); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(marked(), " "); got != "11-18 11-19 11-20" {
+			t.Fatalf("a case created on the 18th marked %s, want 11-18 11-19 11-20", got)
 		}
 	})
 }
