@@ -155,7 +155,21 @@ func (s *Service) readDone(ctx context.Context, table string, ds []localDay, loc
 // servable returns which of the days can be read from the rollups: rolled
 // up in this zone, old enough, and unchanged since.
 func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Location) (map[string]bool, error) {
-	out := map[string]bool{}
+	marks, err := s.servableMarks(ctx, ds, loc)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]bool, len(marks))
+	for d := range marks {
+		out[d] = true
+	}
+	return out, nil
+}
+
+// servableMarks is servable with the change marks each servable day was
+// computed with.
+func (s *Service) servableMarks(ctx context.Context, ds []localDay, loc *time.Location) (map[string]int64, error) {
+	out := map[string]int64{}
 	if len(ds) == 0 {
 		return out, nil
 	}
@@ -173,7 +187,7 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	}
 	for _, d := range ds {
 		if n, ok := done[d.name]; ok && !d.end.After(limit) && n == dayMarks(marks, d) {
-			out[d.name] = true
+			out[d.name] = n
 		}
 	}
 	return out, nil
@@ -218,11 +232,21 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 		start, end time.Time
 	}
 	var live []span
-	fromRollup := map[int][]string{}
+	fromRollup, fromWeeks := map[int][]string{}, map[int][]string{}
 	perPeriod, all := periodDays(periods, loc)
-	ok, err := s.servable(ctx, all, loc)
+	marks, err := s.servableMarks(ctx, all, loc)
 	if err != nil {
 		return nil, err
+	}
+	ok := make(map[string]bool, len(marks))
+	for d := range marks {
+		ok[d] = true
+	}
+	weeks := map[string]string{}
+	if additive(key) {
+		if weeks, err = s.servableWeeks(ctx, all, marks, loc); err != nil {
+			return nil, err
+		}
 	}
 	for i, p := range periods {
 		if key == "backlog_age" {
@@ -236,9 +260,7 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 			continue
 		}
 		rolled, rest := splitPeriod(p, perPeriod[i], ok)
-		for _, d := range rolled {
-			fromRollup[i] = append(fromRollup[i], d.name)
-		}
+		fromRollup[i], fromWeeks[i] = collapseWeeks(rolled, weeks)
 		for _, sp := range rest {
 			live = append(live, span{i, sp.Start, sp.End})
 		}
@@ -268,10 +290,8 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 			add(sp.period, c)
 		}
 	}
-	if len(fromRollup) > 0 {
-		if err := s.readDays(ctx, key, by, fromRollup, add); err != nil {
-			return nil, err
-		}
+	if err := s.readDays(ctx, key, by, fromRollup, fromWeeks, add); err != nil {
+		return nil, err
 	}
 	out := map[int][]counts{}
 	for i, m := range acc {
@@ -282,37 +302,48 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 	return out, nil
 }
 
-// readDays adds up the rolled-up days of each period in the database: a
-// year by agent is some 36,000 day rows, which cost more to ship to Go
-// than to sum where they lie. The days are listed with their period in a
-// VALUES table, each looked up by the primary key. Only backlog age has an
-// extra (the snapshot of its period's last day, one day a period).
-func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[int][]string, add func(int, counts)) error {
-	var sb strings.Builder
+// readDays adds up the rolled-up days and weeks of each period in the
+// database: a year by agent is some 36,000 day rows, which cost more to
+// ship to Go than to sum where they lie. The days and weeks are listed
+// with their period in VALUES tables, each looked up by the primary key.
+// Only backlog age has an extra (the snapshot of its period's last day,
+// one day a period, and no weeks).
+func (s *Service) readDays(ctx context.Context, key, by string, days, weeks map[int][]string, add func(int, counts)) error {
 	args := []any{key, by}
-	sb.WriteString(`WITH p (day, period) AS (VALUES `)
-	for i, ds := range fromRollup {
-		for _, d := range ds {
-			if len(args) > 2 {
-				sb.WriteString(", ")
+	values := func(lists map[int][]string) string {
+		var sb strings.Builder
+		for i, names := range lists {
+			for _, name := range names {
+				if sb.Len() > 0 {
+					sb.WriteString(", ")
+				}
+				args = append(args, name)
+				fmt.Fprintf(&sb, "($%d, %d)", len(args), i)
 			}
-			args = append(args, d)
-			fmt.Fprintf(&sb, "($%d, %d)", len(args), i)
 		}
+		return sb.String()
 	}
 	// CROSS JOIN: the days asked for drive the loop, each a range of the
 	// key. Left to itself SQLite's planner, which does not see the bound
 	// days, walked every day of the metric instead (a year of backlog by
 	// agent: ~180 ms instead of a few).
-	sb.WriteString(`) SELECT p.period, m.cut, SUM(m.num), SUM(m.den), MAX(m.extra) FROM p CROSS JOIN metric_days m
-		WHERE m.metric = $1 AND m.dim = $2 AND m.day = p.day
-		GROUP BY p.period, m.cut`)
-	rows, err := s.DB.Read.QueryContext(ctx, sb.String(), args...)
-	if err != nil {
-		return fmt.Errorf("metric days: %w", err)
+	var ctes, parts []string
+	if v := values(days); v != "" {
+		ctes = append(ctes, `p (day, period) AS (VALUES `+v+`)`)
+		parts = append(parts, `SELECT p.period AS period, m.cut AS cut, m.num AS num, m.den AS den, m.extra AS extra FROM p CROSS JOIN metric_days m
+			WHERE m.metric = $1 AND m.dim = $2 AND m.day = p.day`)
 	}
-	defer rows.Close()
-	for rows.Next() {
+	if v := values(weeks); v != "" {
+		ctes = append(ctes, `w (week, period) AS (VALUES `+v+`)`)
+		parts = append(parts, `SELECT w.period AS period, m.cut AS cut, m.num AS num, m.den AS den, '' AS extra FROM w CROSS JOIN metric_weeks m
+			WHERE m.metric = $1 AND m.dim = $2 AND m.week = w.week`)
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	q := `WITH ` + strings.Join(ctes, ", ") + ` SELECT period, cut, SUM(num), SUM(den), MAX(extra) FROM (` +
+		strings.Join(parts, " UNION ALL ") + `) r GROUP BY period, cut`
+	return store.EachRow(ctx, s.DB.Read, q, args, func(rows *sql.Rows) error {
 		var i int
 		var extra string
 		var c counts
@@ -320,16 +351,14 @@ func (s *Service) readDays(ctx context.Context, key, by string, fromRollup map[i
 			return fmt.Errorf("metric days: %w", err)
 		}
 		if extra != "" {
+			var err error
 			if c.extra, err = parseExtra(extra); err != nil {
 				return fmt.Errorf("metric days: extra %q: %w", extra, err)
 			}
 		}
 		add(i, c)
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("metric days: %w", err)
-	}
-	return nil
+		return nil
+	})
 }
 
 // parseExtra reads the extra figures of a rolled-up day, a flat JSON
@@ -419,6 +448,9 @@ func (s *Service) RollupDays(ctx context.Context, limit int) (int, error) {
 		if err != nil {
 			return done, err
 		}
+	}
+	if _, err := s.rollupWeeks(ctx, ds, loc); err != nil {
+		return done, err
 	}
 	return done, nil
 }

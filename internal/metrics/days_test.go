@@ -69,6 +69,15 @@ func TestDailyRollupsEqualLive(t *testing.T) {
 		if err := db.Read.QueryRow(`SELECT COUNT(*) FROM metric_days`).Scan(&rows); err != nil || rows == 0 {
 			t.Fatalf("%d rollup rows, %v", rows, err)
 		}
+		// The whole weeks among them (from Monday 2 and 9 November) are
+		// summed, and a week asked for is read as its sum.
+		var weeks string
+		if err := db.Read.QueryRow(`SELECT COALESCE(MIN(day), '') || ' ' || COALESCE(MAX(day), '') || ' ' || COUNT(*) FROM metric_weeks_done`).Scan(&weeks); err != nil {
+			t.Fatal(err)
+		}
+		if weeks != "2026-11-02 2026-11-09 2" {
+			t.Fatalf("summed weeks %q, want 2026-11-02 and 2026-11-09", weeks)
+		}
 		same(t, "through the rollups", live, snapshot(t, w.svc))
 		if n, _ := w.svc.RollupDays(ctx, 100); n != 0 {
 			t.Fatalf("rolled up %d days again with nothing changed", n)
