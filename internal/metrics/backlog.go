@@ -171,7 +171,7 @@ func backlogRecent(ctx context.Context, s *Service, end int64, by string) ([]cou
 		return st
 	}
 	err := store.EachRow(ctx, s.DB.Read, `SELECT `+cut+`, COUNT(*), COALESCE(SUM($1 - c.created_at), 0),
-		COALESCE(SUM(CASE WHEN c.resolution_due_at < $1 THEN 1 ELSE 0 END), 0)
+		COUNT(*) FILTER (WHERE c.resolution_due_at < $1)
 		FROM `+from+` WHERE c.status IN `+openStatuses+` AND c.created_at < $1`+group, []any{end}, func(rows *sql.Rows) error {
 		var c string
 		var n, total, over int64
