@@ -361,7 +361,7 @@ func (s *Service) get(ctx context.Context, q store.Queryer, id string) (Item, er
 // EForbidden, EConflict (stale version, illegal move) or EInvalid.
 func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u Update) (Item, error) {
 	if u.Version <= 0 {
-		return Item{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Item{}, anchor.VersionRequired()
 	}
 	if u.Status != nil && !slices.Contains(Statuses, *u.Status) {
 		return Item{}, anchor.Invalid("status", "must be one of %s", strings.Join(Statuses, ", "))
