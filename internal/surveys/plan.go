@@ -184,17 +184,23 @@ func (s *Service) planCSAT(ctx context.Context, tx *sql.Tx, p Program, plannedUn
 		if err != nil {
 			return res, err
 		}
-		switch {
-		case ok && n.status == InvSkipped:
-			res.Skipped++
-		case ok:
-			res.Planned++
-		}
+		res.count(n, ok)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE survey_programs SET planned_until = $2 WHERE id = $1 AND planned_until < $2`, p.ID, mark); err != nil {
 		return res, fmt.Errorf("plan csat: mark: %w", err)
 	}
 	return res, nil
+}
+
+// count adds an invitation to the result, if insertInvitation wrote it
+// (an invitation already there is neither planned nor skipped again).
+func (r *PlanResult) count(n newInvitation, written bool) {
+	switch {
+	case written && n.status == InvSkipped:
+		r.Skipped++
+	case written:
+		r.Planned++
+	}
 }
 
 // planNPS invites every contact (by e-mail address: contacts are rewritten
@@ -262,12 +268,7 @@ func (s *Service) planAssessment(ctx context.Context, tx *sql.Tx, p Program) (Pl
 		if err != nil {
 			return res, err
 		}
-		switch {
-		case ok && n.status == InvSkipped:
-			res.Skipped++
-		case ok:
-			res.Planned++
-		}
+		res.count(n, ok)
 	}
 	return res, nil
 }
