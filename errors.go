@@ -70,6 +70,13 @@ func StaleVersion(what string, have int) *Error {
 	return &Error{Code: EConflict, Field: "version", Message: fmt.Sprintf("%s was changed by someone else (current version %d): reload and try again", what, have)}
 }
 
+// VersionRequired is the refusal of an update that does not say which
+// version it is based on: without it a change could silently overwrite one
+// the caller has not seen.
+func VersionRequired() *Error {
+	return &Error{Code: EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+}
+
 // Forbidden returns an EForbidden error.
 func Forbidden(format string, args ...any) *Error {
 	return &Error{Code: EForbidden, Message: fmt.Sprintf(format, args...)}

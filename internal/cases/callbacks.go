@@ -179,7 +179,7 @@ func (s *Service) callback(ctx context.Context, q store.Queryer, id string) (Cal
 // UpdateCallback marks a promised callback made or cancelled.
 func (s *Service) UpdateCallback(ctx context.Context, actor anchor.Actor, id string, u CallbackUpdate) (Callback, error) {
 	if u.Version <= 0 {
-		return Callback{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Callback{}, anchor.VersionRequired()
 	}
 	if u.Status != CallbackMade && u.Status != CallbackCanceled {
 		return Callback{}, anchor.Invalid("status", "must be made or cancelled")

@@ -337,7 +337,7 @@ func (s *Service) get(ctx context.Context, q store.Queryer, id string) (Case, er
 // (status_changed, owner_changed, priority_changed, details_changed).
 func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u Update) (Case, error) {
 	if u.Version <= 0 {
-		return Case{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Case{}, anchor.VersionRequired()
 	}
 	if u.Priority != nil && !slices.Contains(Priorities, *u.Priority) {
 		return Case{}, anchor.Invalid("priority", "must be one of %s", strings.Join(Priorities, ", "))

@@ -72,21 +72,13 @@ func (s *Service) escalateBatch(ctx context.Context, table string) (int, Escalat
 		if s.DB.Dialect == store.Postgres {
 			q += ` FOR UPDATE SKIP LOCKED`
 		}
-		rows, err := tx.QueryContext(ctx, q, store.Millis(now))
-		if err != nil {
-			return fmt.Errorf("claim %s to escalate: %w", table, err)
-		}
 		var ids []string
-		for rows.Next() {
+		if err := store.EachRow(ctx, tx, q, []any{store.Millis(now)}, func(rows *sql.Rows) error {
 			var id string
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return fmt.Errorf("claim %s to escalate: %w", table, err)
-			}
+			err := rows.Scan(&id)
 			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+			return err
+		}); err != nil {
 			return fmt.Errorf("claim %s to escalate: %w", table, err)
 		}
 		claimed = len(ids)

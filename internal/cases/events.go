@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"anchor"
+	"anchor/internal/eventlog"
 	"anchor/internal/metrics"
 	"anchor/internal/store"
 )
@@ -45,6 +46,9 @@ type Event struct {
 	At      time.Time       `json:"at"`
 	Data    json.RawMessage `json:"data"`
 }
+
+// caseLog is where a case's history is kept.
+var caseLog = eventlog.Log{Table: "case_events", Subject: "case_id"}
 
 // appendEvent numbers and stores an event. Bumping cases.last_seq takes the
 // case row's write lock first, so concurrent writers to one case on
@@ -96,23 +100,15 @@ func (s *Service) Events(ctx context.Context, caseID string) ([]Event, error) {
 	if _, err := s.Get(ctx, caseID); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, case_id, seq, type, COALESCE(actor_id, ''), at, data FROM case_events WHERE case_id = $1 ORDER BY seq`, caseID)
+	stored, err := caseLog.Read(ctx, s.DB.Read, caseID)
 	if err != nil {
 		return nil, fmt.Errorf("case %s events: %w", caseID, err)
 	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		var e Event
-		var at int64
-		var data string
-		if err := rows.Scan(&e.ID, &e.CaseID, &e.Seq, &e.Type, &e.ActorID, &at, &data); err != nil {
-			return nil, fmt.Errorf("case %s events: %w", caseID, err)
-		}
-		e.At, e.Data = store.Time(at), json.RawMessage(data)
-		out = append(out, e)
+	out := make([]Event, len(stored))
+	for i, e := range stored {
+		out[i] = Event{ID: e.ID, CaseID: e.SubjectID, Seq: e.Seq, Type: e.Type, ActorID: e.ActorID, At: e.At, Data: e.Data}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // markCase tells the metric rollups that a case's days may have moved.

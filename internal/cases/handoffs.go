@@ -208,7 +208,7 @@ func (s *Service) handoff(ctx context.Context, q store.Queryer, id string) (Hand
 // complete or send it back; cancelling is the case side's decision.
 func (s *Service) UpdateHandoff(ctx context.Context, actor anchor.Actor, id string, u HandoffUpdate) (Handoff, error) {
 	if u.Version <= 0 {
-		return Handoff{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Handoff{}, anchor.VersionRequired()
 	}
 	if u.Status == nil && u.Answer == nil {
 		return Handoff{}, anchor.Invalid("status", "give a status or an answer")

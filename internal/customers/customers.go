@@ -269,7 +269,7 @@ func (s *Service) get(ctx context.Context, q store.Queryer, id string) (Customer
 // is recorded with who made it, when, from whom, to whom and why.
 func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u Update) (Customer, error) {
 	if u.Version <= 0 {
-		return Customer{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Customer{}, anchor.VersionRequired()
 	}
 	if u.Name != nil {
 		if *u.Name = strings.TrimSpace(*u.Name); *u.Name == "" {

@@ -24,6 +24,7 @@ import (
 	"unicode/utf8"
 
 	"anchor"
+	"anchor/internal/eventlog"
 	"anchor/internal/feedback/analysis"
 	"anchor/internal/notify"
 	"anchor/internal/store"
@@ -310,6 +311,9 @@ func nullFloat(f *float64) sql.NullFloat64 {
 	return sql.NullFloat64{Float64: *f, Valid: true}
 }
 
+// itemLog is where an item's history is kept.
+var itemLog = eventlog.Log{Table: "feedback_events", Subject: "item_id"}
+
 func appendEvent(ctx context.Context, tx *sql.Tx, itemID, typ, actorID string, at time.Time, data map[string]any) error {
 	body, err := json.Marshal(data)
 	if err != nil {
@@ -361,7 +365,7 @@ func (s *Service) get(ctx context.Context, q store.Queryer, id string) (Item, er
 // EForbidden, EConflict (stale version, illegal move) or EInvalid.
 func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u Update) (Item, error) {
 	if u.Version <= 0 {
-		return Item{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Item{}, anchor.VersionRequired()
 	}
 	if u.Status != nil && !slices.Contains(Statuses, *u.Status) {
 		return Item{}, anchor.Invalid("status", "must be one of %s", strings.Join(Statuses, ", "))
@@ -555,23 +559,15 @@ func (s *Service) Events(ctx context.Context, actor anchor.Actor, id string) ([]
 	if _, err := s.Get(ctx, actor, id); err != nil {
 		return nil, err
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT id, item_id, seq, type, COALESCE(actor_id, ''), at, data FROM feedback_events WHERE item_id = $1 ORDER BY seq`, id)
+	stored, err := itemLog.Read(ctx, s.DB.Read, id)
 	if err != nil {
 		return nil, fmt.Errorf("feedback item %s events: %w", id, err)
 	}
-	defer rows.Close()
-	out := []Event{}
-	for rows.Next() {
-		var e Event
-		var at int64
-		var data string
-		if err := rows.Scan(&e.ID, &e.ItemID, &e.Seq, &e.Type, &e.ActorID, &at, &data); err != nil {
-			return nil, fmt.Errorf("feedback item %s events: %w", id, err)
-		}
-		e.At, e.Data = store.Time(at), json.RawMessage(data)
-		out = append(out, e)
+	out := make([]Event, len(stored))
+	for i, e := range stored {
+		out[i] = Event{ID: e.ID, ItemID: e.SubjectID, Seq: e.Seq, Type: e.Type, ActorID: e.ActorID, At: e.At, Data: e.Data}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // Filter narrows List. Unrouted selects items with no department (a

@@ -79,20 +79,7 @@ func (s *Service) Acknowledge(ctx context.Context, actor anchor.Actor, id string
 	if len(a.Comment) > 2000 {
 		return Evaluation{}, anchor.Invalid("comment", "must be at most 2000 characters")
 	}
-	now := s.DB.Now()
-	var out Evaluation
-	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		e, err := s.ownEvaluation(ctx, tx, actor, id)
-		if err != nil {
-			return err
-		}
-		if err := setStatus(ctx, tx, e, StatusAcknowledged, `acknowledged_at = $1, agent_comment = $2`, store.Millis(now), a.Comment); err != nil {
-			return err
-		}
-		out, err = s.get(ctx, tx, id)
-		return err
-	})
-	return out, err
+	return s.answer(ctx, actor, id, StatusAcknowledged, `acknowledged_at = $1, agent_comment = $2`, a.Comment)
 }
 
 // Dispute records the agent's objection; a supervisor then resolves it.
@@ -105,6 +92,13 @@ func (s *Service) Dispute(ctx context.Context, actor anchor.Actor, id string, d 
 	if len(d.Reason) > 4000 {
 		return Evaluation{}, anchor.Invalid("reason", "must be at most 4000 characters")
 	}
+	return s.answer(ctx, actor, id, StatusDisputed, `disputed_at = $1, dispute_reason = $2`, d.Reason)
+}
+
+// answer records the evaluated agent's answer to a submitted evaluation,
+// an acknowledgement or a dispute: it moves the evaluation to status and
+// sets the columns of set to now ($1) and the agent's text ($2).
+func (s *Service) answer(ctx context.Context, actor anchor.Actor, id, status, set, text string) (Evaluation, error) {
 	now := s.DB.Now()
 	var out Evaluation
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {
@@ -112,7 +106,7 @@ func (s *Service) Dispute(ctx context.Context, actor anchor.Actor, id string, d 
 		if err != nil {
 			return err
 		}
-		if err := setStatus(ctx, tx, e, StatusDisputed, `disputed_at = $1, dispute_reason = $2`, store.Millis(now), d.Reason); err != nil {
+		if err := setStatus(ctx, tx, e, status, set, store.Millis(now), text); err != nil {
 			return err
 		}
 		out, err = s.get(ctx, tx, id)

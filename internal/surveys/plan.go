@@ -136,28 +136,20 @@ func (s *Service) planCSAT(ctx context.Context, tx *sql.Tx, p Program, plannedUn
 	if upTo <= plannedUntil {
 		return res, nil
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT c.id, c.customer_id, c.resolved_at FROM cases c JOIN customers cu ON cu.id = c.customer_id
-		WHERE cu.segment_id = $1 AND c.resolved_at > $2 AND c.resolved_at <= $3
-		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.case_id = c.id AND i.kind = 'csat')
-		ORDER BY c.resolved_at, c.id`+store.Limit(PlanBatch), p.SegmentID, plannedUntil, upTo)
-	if err != nil {
-		return res, fmt.Errorf("plan csat: %w", err)
-	}
 	type resolved struct {
 		id, customer string
 		at           int64
 	}
 	var todo []resolved
-	for rows.Next() {
+	if err := store.EachRow(ctx, tx, `SELECT c.id, c.customer_id, c.resolved_at FROM cases c JOIN customers cu ON cu.id = c.customer_id
+		WHERE cu.segment_id = $1 AND c.resolved_at > $2 AND c.resolved_at <= $3
+		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.case_id = c.id AND i.kind = 'csat')
+		ORDER BY c.resolved_at, c.id`+store.Limit(PlanBatch), []any{p.SegmentID, plannedUntil, upTo}, func(rows *sql.Rows) error {
 		var r resolved
-		if err := rows.Scan(&r.id, &r.customer, &r.at); err != nil {
-			rows.Close()
-			return res, fmt.Errorf("plan csat: %w", err)
-		}
+		err := rows.Scan(&r.id, &r.customer, &r.at)
 		todo = append(todo, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}); err != nil {
 		return res, fmt.Errorf("plan csat: %w", err)
 	}
 	mark := upTo
@@ -170,8 +162,8 @@ func (s *Service) planCSAT(ctx context.Context, tx *sql.Tx, p Program, plannedUn
 	for _, r := range todo {
 		due := store.Time(r.at).Add(delay)
 		n := newInvitation{program: p, customer: r.customer, segment: p.SegmentID, caseID: r.id, dedupe: "csat:" + r.id, status: InvPending, due: due}
-		n.email, n.name, err = firstEmail(ctx, tx, r.customer)
-		if err != nil {
+		var err error
+		if n.email, n.name, err = firstEmail(ctx, tx, r.customer); err != nil {
 			return res, fmt.Errorf("plan csat: contact: %w", err)
 		}
 		if n.email == "" {
@@ -192,17 +184,23 @@ func (s *Service) planCSAT(ctx context.Context, tx *sql.Tx, p Program, plannedUn
 		if err != nil {
 			return res, err
 		}
-		switch {
-		case ok && n.status == InvSkipped:
-			res.Skipped++
-		case ok:
-			res.Planned++
-		}
+		res.count(n, ok)
 	}
 	if _, err := tx.ExecContext(ctx, `UPDATE survey_programs SET planned_until = $2 WHERE id = $1 AND planned_until < $2`, p.ID, mark); err != nil {
 		return res, fmt.Errorf("plan csat: mark: %w", err)
 	}
 	return res, nil
+}
+
+// count adds an invitation to the result, if insertInvitation wrote it
+// (an invitation already there is neither planned nor skipped again).
+func (r *PlanResult) count(n newInvitation, written bool) {
+	switch {
+	case written && n.status == InvSkipped:
+		r.Skipped++
+	case written:
+		r.Planned++
+	}
 }
 
 // planNPS invites every contact (by e-mail address: contacts are rewritten
@@ -212,25 +210,17 @@ func (s *Service) planNPS(ctx context.Context, tx *sql.Tx, p Program) (PlanResul
 	var res PlanResult
 	now := s.DB.Now()
 	since := store.Millis(now.Add(-time.Duration(p.IntervalDays) * 24 * time.Hour))
-	rows, err := tx.QueryContext(ctx, `SELECT cc.customer_id, cc.email, MIN(cc.name) FROM customer_contacts cc JOIN customers cu ON cu.id = cc.customer_id
+	var todo [][3]string
+	if err := store.EachRow(ctx, tx, `SELECT cc.customer_id, cc.email, MIN(cc.name) FROM customer_contacts cc JOIN customers cu ON cu.id = cc.customer_id
 		WHERE cu.segment_id = $1 AND cc.email <> ''
 		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.customer_id = cc.customer_id AND i.kind = 'nps'
 			AND i.contact_email = cc.email AND i.due_at > $2 AND i.status <> 'failed')
-		GROUP BY cc.customer_id, cc.email ORDER BY cc.customer_id, cc.email`+store.Limit(PlanBatch), p.SegmentID, since)
-	if err != nil {
-		return res, fmt.Errorf("plan nps: %w", err)
-	}
-	var todo [][3]string
-	for rows.Next() {
+		GROUP BY cc.customer_id, cc.email ORDER BY cc.customer_id, cc.email`+store.Limit(PlanBatch), []any{p.SegmentID, since}, func(rows *sql.Rows) error {
 		var t [3]string
-		if err := rows.Scan(&t[0], &t[1], &t[2]); err != nil {
-			rows.Close()
-			return res, fmt.Errorf("plan nps: %w", err)
-		}
+		err := rows.Scan(&t[0], &t[1], &t[2])
 		todo = append(todo, t)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}); err != nil {
 		return res, fmt.Errorf("plan nps: %w", err)
 	}
 	res.More = len(todo) == PlanBatch
@@ -253,28 +243,21 @@ func (s *Service) planAssessment(ctx context.Context, tx *sql.Tx, p Program) (Pl
 	var res PlanResult
 	now := s.DB.Now()
 	period := now.Format("2006-01")
-	rows, err := tx.QueryContext(ctx, `SELECT cu.id FROM customers cu WHERE cu.segment_id = $1
-		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.customer_id = cu.id AND i.kind = 'assessment' AND i.period = $2)
-		ORDER BY cu.id`+store.Limit(PlanBatch), p.SegmentID, period)
-	if err != nil {
-		return res, fmt.Errorf("plan assessment: %w", err)
-	}
 	var todo []string
-	for rows.Next() {
+	if err := store.EachRow(ctx, tx, `SELECT cu.id FROM customers cu WHERE cu.segment_id = $1
+		AND NOT EXISTS (SELECT 1 FROM survey_invitations i WHERE i.customer_id = cu.id AND i.kind = 'assessment' AND i.period = $2)
+		ORDER BY cu.id`+store.Limit(PlanBatch), []any{p.SegmentID, period}, func(rows *sql.Rows) error {
 		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return res, fmt.Errorf("plan assessment: %w", err)
-		}
+		err := rows.Scan(&id)
 		todo = append(todo, id)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return err
+	}); err != nil {
 		return res, fmt.Errorf("plan assessment: %w", err)
 	}
 	res.More = len(todo) == PlanBatch
 	for _, id := range todo {
 		n := newInvitation{program: p, customer: id, segment: p.SegmentID, period: period, dedupe: "assessment:" + id + ":" + period, status: InvPending, due: now}
+		var err error
 		if n.email, n.name, err = firstEmail(ctx, tx, id); err != nil {
 			return res, fmt.Errorf("plan assessment: contact: %w", err)
 		}
@@ -285,12 +268,7 @@ func (s *Service) planAssessment(ctx context.Context, tx *sql.Tx, p Program) (Pl
 		if err != nil {
 			return res, err
 		}
-		switch {
-		case ok && n.status == InvSkipped:
-			res.Skipped++
-		case ok:
-			res.Planned++
-		}
+		res.count(n, ok)
 	}
 	return res, nil
 }

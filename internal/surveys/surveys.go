@@ -331,7 +331,7 @@ func (s *Service) Programs(ctx context.Context, f ProgramFilter) ([]Program, err
 // version, EConflict for a stale one or a second active program.
 func (s *Service) UpdateProgram(ctx context.Context, id string, u ProgramUpdate) (Program, error) {
 	if u.Version <= 0 {
-		return Program{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return Program{}, anchor.VersionRequired()
 	}
 	now := s.DB.Now()
 	var out Program

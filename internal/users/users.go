@@ -286,7 +286,7 @@ type Update struct {
 // demoted nor deactivated: nobody could administer Anchor after that.
 func (s *Service) Update(ctx context.Context, actor anchor.Actor, id string, u Update) (User, error) {
 	if u.Version <= 0 {
-		return User{}, &anchor.Error{Code: anchor.EPrecondition, Field: "version", Message: "is required: send the version the change is based on (or an If-Match header)"}
+		return User{}, anchor.VersionRequired()
 	}
 	var out User
 	err := s.DB.Tx(ctx, func(tx *sql.Tx) error {

@@ -120,11 +120,7 @@ func (s *Server) renderCalendars(w http.ResponseWriter, r *http.Request, u users
 	if edit != "" && d.Form.Name == "" && form == nil {
 		return anchor.NotFound("calendar", edit)
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_calendars", &view{Title: "Calendars", Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_calendars", &view{Title: "Calendars", Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 

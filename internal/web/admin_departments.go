@@ -19,11 +19,7 @@ func (s *Server) renderDepartments(w http.ResponseWriter, r *http.Request, u use
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_departments", &view{Title: "Departments", Nav: "admin", User: u, Form: form, Data: ds})
+	s.render(w, r, pageStatus(form), "admin_departments", &view{Title: "Departments", Nav: "admin", User: u, Form: form, Data: ds})
 	return nil
 }
 

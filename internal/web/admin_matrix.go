@@ -121,11 +121,7 @@ func (s *Server) renderMatrixEdit(w http.ResponseWriter, r *http.Request, u user
 		return err
 	}
 	d.Document = string(doc)
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_matrix_edit", &view{Title: "Edit the service matrix", Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_matrix_edit", &view{Title: "Edit the service matrix", Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 

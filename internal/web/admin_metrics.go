@@ -60,11 +60,7 @@ func (s *Server) renderMetricsAdmin(w http.ResponseWriter, r *http.Request, u us
 	if d.Dir, err = s.directory(ctx); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_metrics", &view{Title: "Metric targets", Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_metrics", &view{Title: "Metric targets", Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 
@@ -166,11 +162,7 @@ func (s *Server) renderMetricSettings(w http.ResponseWriter, r *http.Request, u 
 		lines = append(lines, strings.Join([]string{scale(b.Value), b.Source, b.AsOf, b.Note}, " | "))
 	}
 	d.Benchmarks = strings.Join(lines, "\n")
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_metric", &view{Title: def.Name + ": target and owner", Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_metric", &view{Title: def.Name + ": target and owner", Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 

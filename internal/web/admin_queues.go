@@ -31,11 +31,7 @@ func (s *Server) renderQueues(w http.ResponseWriter, r *http.Request, u users.Us
 		}
 		d.Edit = &q
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_queues", &view{Title: "Queues", Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_queues", &view{Title: "Queues", Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 
@@ -99,11 +95,7 @@ func (s *Server) renderAliases(w http.ResponseWriter, r *http.Request, u users.U
 	if d.Dir, err = s.directory(ctx); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_aliases", &view{Title: "Agent aliases", Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_aliases", &view{Title: "Agent aliases", Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 

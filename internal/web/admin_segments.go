@@ -16,11 +16,7 @@ func (s *Server) renderSegments(w http.ResponseWriter, r *http.Request, u users.
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_segments", &view{Title: "Segments", Nav: "admin", User: u, Form: form, Data: segs})
+	s.render(w, r, pageStatus(form), "admin_segments", &view{Title: "Segments", Nav: "admin", User: u, Form: form, Data: segs})
 	return nil
 }
 

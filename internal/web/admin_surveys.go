@@ -56,11 +56,7 @@ func (s *Server) renderSurveyPrograms(w http.ResponseWriter, r *http.Request, u 
 		}
 		d.Edit, title = &p, "Edit "+p.Name
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_surveys", &view{Title: title, Nav: "admin", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "admin_surveys", &view{Title: title, Nav: "admin", User: u, Form: form, Data: d})
 	return nil
 }
 

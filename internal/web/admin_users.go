@@ -21,11 +21,7 @@ func (s *Server) renderUsers(w http.ResponseWriter, r *http.Request, u users.Use
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_users", &view{Title: "Users and roles", Nav: "admin", User: u, Form: form,
+	s.render(w, r, pageStatus(form), "admin_users", &view{Title: "Users and roles", Nav: "admin", User: u, Form: form,
 		Data: usersData{Users: dir.Users, Roles: users.Roles, Dir: dir}})
 	return nil
 }

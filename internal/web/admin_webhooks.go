@@ -23,11 +23,7 @@ func (s *Server) renderWebhooks(w http.ResponseWriter, r *http.Request, u users.
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "admin_webhooks", &view{Title: "Webhooks", Nav: "admin", User: u, Form: form, Data: webhooksData{Webhooks: hooks, Created: created}})
+	s.render(w, r, pageStatus(form), "admin_webhooks", &view{Title: "Webhooks", Nav: "admin", User: u, Form: form, Data: webhooksData{Webhooks: hooks, Created: created}})
 	return nil
 }
 

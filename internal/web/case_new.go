@@ -34,11 +34,7 @@ func (s *Server) renderNewCase(w http.ResponseWriter, r *http.Request, u users.U
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "case_new", &view{Title: "New case for " + c.Name, Nav: "cases", User: u, Form: form,
+	s.render(w, r, pageStatus(form), "case_new", &view{Title: "New case for " + c.Name, Nav: "cases", User: u, Form: form,
 		Data: newCaseData{Customer: c, Channels: cases.Channels, Priorities: cases.Priorities, Dir: dir}})
 	return nil
 }

@@ -99,11 +99,7 @@ func (s *Server) renderCase(w http.ResponseWriter, r *http.Request, u users.User
 			break
 		}
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "case", &view{Title: c.Subject, Nav: "cases", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "case", &view{Title: c.Subject, Nav: "cases", User: u, Form: form, Data: d})
 	return nil
 }
 

@@ -25,11 +25,7 @@ func (s *Server) renderNewCustomer(w http.ResponseWriter, r *http.Request, u use
 	if err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "customer_new", &view{Title: "New customer", Nav: "customers", User: u, Form: form,
+	s.render(w, r, pageStatus(form), "customer_new", &view{Title: "New customer", Nav: "customers", User: u, Form: form,
 		Data: newCustomerData{Segments: segs, Dir: dir}})
 	return nil
 }

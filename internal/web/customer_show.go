@@ -103,11 +103,7 @@ func (s *Server) renderCustomer(w http.ResponseWriter, r *http.Request, u users.
 	if d.Feedback, _, err = s.Feedback.List(ctx, u.Actor(), feedback.Filter{CustomerID: c.ID, Page: store.Page{Limit: voiceShown}}); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "customer", &view{Title: c.Name, Nav: "customers", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "customer", &view{Title: c.Name, Nav: "customers", User: u, Form: form, Data: d})
 	return nil
 }
 

@@ -59,10 +59,6 @@ func (s *Server) renderHandoff(w http.ResponseWriter, r *http.Request, u users.U
 		Provider:  slices.Contains(inboxRoles, u.Role),
 		Requester: slices.Contains(staff, u.Role),
 		CaseLink:  slices.Contains(staff, u.Role)}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "handoff", &view{Title: "Handoff to " + dir.DeptName(h.DepartmentID), Nav: "inbox", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "handoff", &view{Title: "Handoff to " + dir.DeptName(h.DepartmentID), Nav: "inbox", User: u, Form: form, Data: d})
 	return nil
 }

@@ -96,10 +96,6 @@ func (s *Server) renderInbox(w http.ResponseWriter, r *http.Request, u users.Use
 	if d.Department != "" {
 		title = d.Dir.DeptName(d.Department) + " inbox"
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "inbox", &view{Title: title, Nav: "inbox", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "inbox", &view{Title: title, Nav: "inbox", User: u, Form: form, Data: d})
 	return nil
 }

@@ -59,11 +59,7 @@ func (s *Server) renderEvaluate(w http.ResponseWriter, r *http.Request, u users.
 	if d.Dir, err = s.directory(ctx); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "qa_evaluate", &view{Title: "Evaluate " + c.Subject, Nav: "qa", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "qa_evaluate", &view{Title: "Evaluate " + c.Subject, Nav: "qa", User: u, Form: form, Data: d})
 	return nil
 }
 

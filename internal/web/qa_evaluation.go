@@ -41,11 +41,7 @@ func (s *Server) renderEvaluation(w http.ResponseWriter, r *http.Request, u user
 	if d.Dir, err = s.directory(ctx); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "qa_evaluation", &view{Title: "Evaluation of " + d.Dir.UserName(ev.AgentID), Nav: "qa", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "qa_evaluation", &view{Title: "Evaluation of " + d.Dir.UserName(ev.AgentID), Nav: "qa", User: u, Form: form, Data: d})
 	return nil
 }
 

@@ -85,11 +85,7 @@ func (s *Server) renderQAForms(w http.ResponseWriter, r *http.Request, u users.U
 		}
 		d.Edit, d.Criteria, title = &f, criteriaLines(f.Criteria), "Edit "+f.Name
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "qa_forms", &view{Title: title, Nav: "qa", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "qa_forms", &view{Title: title, Nav: "qa", User: u, Form: form, Data: d})
 	return nil
 }
 

@@ -63,10 +63,6 @@ func (s *Server) renderQA(w http.ResponseWriter, r *http.Request, u users.User, 
 		}
 		d.Week = weekOf(s.DB.Now(), loc)
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "qa", &view{Title: "Quality", Nav: "qa", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "qa", &view{Title: "Quality", Nav: "qa", User: u, Form: form, Data: d})
 	return nil
 }

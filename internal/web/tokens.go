@@ -35,11 +35,7 @@ func (s *Server) renderTokens(w http.ResponseWriter, r *http.Request, u users.Us
 	if d.Dir, err = s.directory(r.Context()); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "tokens", &view{Title: "API tokens", Nav: "tokens", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "tokens", &view{Title: "API tokens", Nav: "tokens", User: u, Form: form, Data: d})
 	return nil
 }
 

@@ -125,9 +125,13 @@ func refused(name string, r *http.Request, err error) *formState {
 	return f
 }
 
-// formStatus is the HTTP status of a page shown again with a refused form.
-func formStatus(f *formState) int {
-	if f == nil || f.Code == anchor.EInvalid {
+// pageStatus is the HTTP status of a page: 200 when it is shown afresh,
+// and the refusal's status when it is shown again with a refused form (f).
+func pageStatus(f *formState) int {
+	switch {
+	case f == nil:
+		return http.StatusOK
+	case f.Code == anchor.EInvalid:
 		return http.StatusUnprocessableEntity
 	}
 	return statusOf(f.Code)

@@ -148,11 +148,7 @@ func (s *Server) renderWorkspace(w http.ResponseWriter, r *http.Request, u users
 	if d.Contacts, err = s.dueContacts(r, u.ID); err != nil {
 		return err
 	}
-	status := http.StatusOK
-	if form != nil {
-		status = formStatus(form)
-	}
-	s.render(w, r, status, "workspace", &view{Title: "My work", Nav: "workspace", User: u, Form: form, Data: d})
+	s.render(w, r, pageStatus(form), "workspace", &view{Title: "My work", Nav: "workspace", User: u, Form: form, Data: d})
 	return nil
 }
 
