@@ -207,27 +207,28 @@ func (s *Service) CustomerSegmentChanged(ctx context.Context, tx *sql.Tx, custom
 			return err
 		}
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id FROM cases WHERE customer_id = $1 AND status IN ('new', 'open', 'pending_customer', 'pending_internal')`, customerID)
+	// The ids are read in full before any case is refreshed: a read that
+	// fails part-way must not leave some of the cases retargeted.
+	var ids []string
+	err := store.EachRow(ctx, tx, `SELECT id FROM cases WHERE customer_id = $1 AND status IN ('new', 'open', 'pending_customer', 'pending_internal')`,
+		[]any{customerID}, func(rows *sql.Rows) error {
+			var id string
+			if err := rows.Scan(&id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+			return nil
+		})
 	if err != nil {
 		return fmt.Errorf("open cases of %s: %w", customerID, err)
 	}
-	var ids []string
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return fmt.Errorf("open cases of %s: %w", customerID, err)
-		}
-		ids = append(ids, id)
-	}
-	rows.Close()
 	now := s.DB.Now()
 	for _, id := range ids {
 		if err := s.refreshSLA(ctx, tx, id, now, true); err != nil {
 			return err
 		}
 	}
-	return rows.Err()
+	return nil
 }
 
 // decidedAt is when a clock was decided: when met, if in time, else at its
