@@ -130,7 +130,7 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string, need 
 		}
 	}
 	if anyRolled {
-		sums, err := s.readCCDays(ctx, by, periods, perPeriod, ok, need)
+		sums, err := s.readCCDays(ctx, by, perPeriod, ok, need)
 		if err != nil {
 			return nil, err
 		}
@@ -155,52 +155,36 @@ func (s *Service) ccSums(ctx context.Context, periods []Period, by string, need 
 }
 
 // readCCDays sums the servable days' rows of dimension by per period and
-// cut in the database (one aggregate over the rows of the days, each put
-// in its period by a CASE on the day), reading only the sums in need.
-func (s *Service) readCCDays(ctx context.Context, by string, periods []Period, perPeriod [][]localDay, ok map[string]bool, need []string) (map[int][]ccRow, error) {
+// cut in the database, reading only the sums in need. The days are listed
+// with their period in a VALUES table that drives the read, each day a
+// range of the key, as readDays does: a CASE over the periods' first days
+// put each row in its period by up to 53 text comparisons, a third of a
+// year's query by week.
+func (s *Service) readCCDays(ctx context.Context, by string, perPeriod [][]localDay, ok map[string]bool, need []string) (map[int][]ccRow, error) {
 	if need == nil {
 		need = ccCountColumns
 	}
 	args := []any{by}
-	var in []string
-	for _, ds := range perPeriod {
+	var values strings.Builder
+	for i, ds := range perPeriod {
 		for _, d := range ds {
 			if ok[d.name] {
+				if values.Len() > 0 {
+					values.WriteString(", ")
+				}
 				args = append(args, d.name)
-				in = append(in, fmt.Sprintf("$%d", len(args)))
+				fmt.Fprintf(&values, "($%d, %d)", len(args), i)
 			}
 		}
 	}
-	var bucket strings.Builder
-	bucket.WriteString("CASE")
-	last := -1
-	for i := range periods {
-		if len(perPeriod[i]) == 0 {
-			continue
-		}
-		if last >= 0 {
-			args = append(args, perPeriod[i][0].name)
-			fmt.Fprintf(&bucket, " WHEN day < $%d THEN %d", len(args), last)
-		}
-		last = i
-	}
-	fmt.Fprintf(&bucket, " ELSE %d END", last)
-	bk := bucket.String()
-	if !strings.Contains(bk, "WHEN") {
-		bk = fmt.Sprint(last)
-	}
 	sums := make([]string, len(need))
 	for i, c := range need {
-		sums[i] = "SUM(" + c + ")"
+		sums[i] = "SUM(m." + c + ")"
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+bk+` AS bucket, cut, `+strings.Join(sums, ", ")+` FROM metric_cc_days
-		WHERE dim = $1 AND day IN (`+strings.Join(in, ", ")+`) GROUP BY 1, cut`, args...)
-	if err != nil {
-		return nil, fmt.Errorf("contact-center days: %w", err)
-	}
-	defer rows.Close()
 	out := map[int][]ccRow{}
-	for rows.Next() {
+	err := store.EachRow(ctx, s.DB.Read, `WITH p (day, period) AS (VALUES `+values.String()+`)
+		SELECT p.period, m.cut, `+strings.Join(sums, ", ")+` FROM p CROSS JOIN metric_cc_days m
+		WHERE m.dim = $1 AND m.day = p.day GROUP BY p.period, m.cut`, args, func(rows *sql.Rows) error {
 		var b int
 		var r ccRow
 		fields := countFields(&r.n)
@@ -209,11 +193,12 @@ func (s *Service) readCCDays(ctx context.Context, by string, periods []Period, p
 			dest = append(dest, fields[slices.Index(ccCountColumns, c)])
 		}
 		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("contact-center days: %w", err)
+			return err
 		}
 		out[b] = append(out[b], r)
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("contact-center days: %w", err)
 	}
 	return out, nil
