@@ -222,7 +222,8 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, conn *sql.Conn, b *batc
 }
 
 // writeRows stores raw events (as one block), and inserts records and
-// sessions: with COPY when conn is set, else with multi-row INSERTs. The
+// sessions: with COPY when conn is set, on SQLite from a virtual table over
+// the slices, else with multi-row INSERTs. The
 // importer has skipped events already stored; records and sessions have
 // ids computed from their data, so one already stored is left alone.
 func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
@@ -247,6 +248,15 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 			if err := copyRows(ctx, conn, "cc_agent_sessions", sessionColumns, rows); err != nil {
 				return fmt.Errorf("unable to store agent sessions: %w", err)
 			}
+		}
+		return nil
+	}
+	if s.DB.Dialect == store.SQLite {
+		if err := store.InsertRows(ctx, tx, "cc_contact_records", recordColumns, recordRows(records), "ON CONFLICT (id) DO NOTHING"); err != nil {
+			return fmt.Errorf("unable to store contact records: %w", err)
+		}
+		if err := store.InsertRows(ctx, tx, "cc_agent_sessions", sessionColumns, sessionRows(sessions), "ON CONFLICT (id) DO NOTHING"); err != nil {
+			return fmt.Errorf("unable to store agent sessions: %w", err)
 		}
 		return nil
 	}
@@ -276,6 +286,18 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 	}
 	return nil
 }
+
+// recordRows and sessionRows are store.Rows: SQLite reads records and
+// sessions from the slice itself (store.InsertRows).
+type (
+	recordRows  []ContactRecord
+	sessionRows []AgentSession
+)
+
+func (r recordRows) Len() int                          { return len(r) }
+func (r recordRows) AppendRow(dst []any, i int) []any  { return r[i].appendValues(dst) }
+func (s sessionRows) Len() int                         { return len(s) }
+func (s sessionRows) AppendRow(dst []any, i int) []any { return s[i].appendValues(dst) }
 
 // copyRows adds rows to table (whose key is id) on PostgreSQL with COPY,
 // in the transaction open on conn. COPY cannot skip a row whose id is
