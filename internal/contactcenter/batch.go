@@ -46,6 +46,18 @@ type batch struct {
 	errors     []lineError
 }
 
+// next is an empty batch to fill after b, its slices made about as large
+// as b's: appending a batch's records one by one re-copied them as the
+// slice grew (3 s of CPU in a year's import).
+func (b *batch) next() *batch {
+	return &batch{
+		rollups:  make(rollupSet, len(b.rollups)),
+		records:  make([]ContactRecord, 0, len(b.records)+len(b.records)/8),
+		sessions: make([]AgentSession, 0, len(b.sessions)+len(b.sessions)/8),
+		events:   eventBlock{bodies: make([]byte, 0, len(b.events.bodies)+len(b.events.bodies)/8)},
+	}
+}
+
 func (b *batch) empty() bool {
 	return b.events.events == 0 && len(b.records) == 0 && len(b.sessions) == 0 && b.file == nil && len(b.errors) == 0
 }
