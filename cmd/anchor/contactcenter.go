@@ -66,6 +66,7 @@ func runImportQueueLog(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer tuneImportGC(e, opt.BatchLines)()
 	stopProfile, err := startCPUProfile(*cpuProfile)
 	if err != nil {
 		loaded() //nolint:errcheck // the profile's error is the one to report
