@@ -49,8 +49,8 @@ func init() {
 var feeds = struct {
 	sync.Mutex
 	next atomic.Int64
-	m    map[int64]Rows
-}{m: map[int64]Rows{}}
+	m    map[int64]feed
+}{m: map[int64]feed{}}
 
 // InsertRows inserts rows into table's cols, with tail after the SELECT
 // (an ON CONFLICT clause, or ""), in tx, which must be a SQLite
@@ -63,9 +63,13 @@ func InsertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	if _, err := tx.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS `+vt+` USING `+rowsModule+`(`+strconv.Itoa(len(cols))+`)`); err != nil {
 		return fmt.Errorf("insert rows into %s: %w", table, err)
 	}
+	empty, err := textNotNull(ctx, tx, table, cols)
+	if err != nil {
+		return fmt.Errorf("insert rows into %s: %w", table, err)
+	}
 	h := feeds.next.Add(1)
 	feeds.Lock()
-	feeds.m[h] = rows
+	feeds.m[h] = feed{rows: rows, emptyAsNull: empty}
 	feeds.Unlock()
 	defer func() {
 		feeds.Lock()
@@ -75,12 +79,51 @@ func InsertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	sel := make([]string, len(cols))
 	for i := range cols {
 		sel[i] = "c" + strconv.Itoa(i)
+		if empty[i] {
+			sel[i] = "ifnull(" + sel[i] + ", '')"
+		}
 	}
 	if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(sel, ", ")+
 		` FROM `+vt+` WHERE feed = $1 `+tail, h); err != nil {
 		return fmt.Errorf("insert rows into %s: %w", table, err)
 	}
 	return nil
+}
+
+// textNotNull reports which of table's cols are TEXT NOT NULL. Their
+// empty strings cross into SQLite as NULL, put back to ” by the SELECT:
+// a text value crosses as a C copy, allocated and freed, and half the
+// text values of a contact record are empty. (A nil given for such a
+// column, which its NOT NULL would refuse, is stored as ” instead.)
+func textNotNull(ctx context.Context, tx *sql.Tx, table string, cols []string) ([]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT name, upper(type), "notnull" FROM pragma_table_info($1)`, table)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	text := map[string]bool{}
+	for rows.Next() {
+		var name, typ string
+		var notNull bool
+		if err := rows.Scan(&name, &typ, &notNull); err != nil {
+			return nil, err
+		}
+		text[name] = notNull && strings.Contains(typ, "TEXT")
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]bool, len(cols))
+	for i, c := range cols {
+		out[i] = text[c]
+	}
+	return out, nil
+}
+
+// feed is one InsertRows call's rows, and which columns send "" as NULL.
+type feed struct {
+	rows        Rows
+	emptyAsNull []bool
 }
 
 // rowsVtab is the module: its tables have columns c0 .. c(n-1) and the
@@ -136,11 +179,12 @@ func (t rowsTable) Destroy() error             { return nil }
 
 // rowsCursor walks one Rows, holding the values of the current row.
 type rowsCursor struct {
-	n    int
-	rows Rows
-	i    int
-	cur  []any
-	at   int // the row cur holds, -1 when none
+	n           int
+	rows        Rows
+	emptyAsNull []bool
+	i           int
+	cur         []any
+	at          int // the row cur holds, -1 when none
 }
 
 var errNoFeed = errors.New(rowsModule + ": a query must say feed = handle")
@@ -155,8 +199,9 @@ func (c *rowsCursor) Filter(idxNum int, _ string, vals []vtab.Value) error {
 		return errNoFeed
 	}
 	feeds.Lock()
-	c.rows = feeds.m[h]
+	f := feeds.m[h]
 	feeds.Unlock()
+	c.rows, c.emptyAsNull = f.rows, f.emptyAsNull
 	if c.rows == nil {
 		return fmt.Errorf("%s: no rows under handle %d", rowsModule, h)
 	}
@@ -178,12 +223,16 @@ func (c *rowsCursor) Column(col int) (vtab.Value, error) {
 			return nil, fmt.Errorf("%s: row %d has %d values, not %d", rowsModule, c.i, len(c.cur), c.n)
 		}
 	}
-	return c.cur[col], nil
+	v := c.cur[col]
+	if s, ok := v.(string); ok && s == "" && c.emptyAsNull[col] {
+		return nil, nil
+	}
+	return v, nil
 }
 
 func (c *rowsCursor) Rowid() (int64, error) { return int64(c.i), nil }
 
 func (c *rowsCursor) Close() error {
-	c.rows, c.cur = nil, nil
+	c.rows, c.emptyAsNull, c.cur = nil, nil, nil
 	return nil
 }

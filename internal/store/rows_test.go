@@ -11,40 +11,39 @@ import (
 	"anchor/internal/store/storetest"
 )
 
-// testRows are rows of (id, n, flag, note, data), note NULL when empty.
-type testRows []struct {
+// testRows are rows of (id, n, flag, tag, note, data); note is nil, ""
+// or "xx" by turns.
+type testRows []testRow
+
+type testRow struct {
 	id   string
 	n    int64
 	flag bool
-	note string
+	tag  string
+	note any
 	data []byte
 }
 
 func (r testRows) Len() int { return len(r) }
 func (r testRows) AppendRow(dst []any, i int) []any {
-	var note any
-	if r[i].note != "" {
-		note = r[i].note
-	}
-	return append(dst, r[i].id, r[i].n, r[i].flag, note, r[i].data)
+	return append(dst, r[i].id, r[i].n, r[i].flag, r[i].tag, r[i].note, r[i].data)
 }
 
 func TestInsertRows(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t)
-	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT NOT NULL, flag BOOLEAN NOT NULL, note TEXT, data BLOB) WITHOUT ROWID`); err != nil {
+	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT NOT NULL, flag BOOLEAN NOT NULL,
+		tag TEXT NOT NULL DEFAULT 'none', note TEXT, data BLOB) WITHOUT ROWID`); err != nil {
 		t.Fatal(err)
 	}
-	cols := []string{"id", "n", "flag", "note", "data"}
+	cols := []string{"id", "n", "flag", "tag", "note", "data"}
 	var rows testRows
 	for i := range 5000 {
-		rows = append(rows, struct {
-			id   string
-			n    int64
-			flag bool
-			note string
-			data []byte
-		}{fmt.Sprintf("r%05d", i), int64(i) << 33, i%2 == 0, strings.Repeat("x", i%3), []byte{byte(i), 0, 1}})
+		r := testRow{id: fmt.Sprintf("r%05d", i), n: int64(i) << 33, flag: i%2 == 0, tag: strings.Repeat("t", i%2), data: []byte{byte(i), 0, 1}}
+		if i%3 > 0 {
+			r.note = strings.Repeat("x", 2*(i%3-1))
+		}
+		rows = append(rows, r)
 	}
 	insert := func(rs testRows) error {
 		return db.Tx(ctx, func(tx *sql.Tx) error {
@@ -61,12 +60,14 @@ func TestInsertRows(t *testing.T) {
 		if err := insert(again); err != nil {
 			t.Fatal(err)
 		}
-		var n, sum, flags, notes int64
-		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), SUM(n >> 33), SUM(flag), COUNT(note) FROM t`).Scan(&n, &sum, &flags, &notes); err != nil {
+		var n, sum, flags, notes, emptyNotes, tags int64
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), SUM(n >> 33), SUM(flag), COUNT(note), SUM(note = ''), SUM(tag = 't')
+			FROM t WHERE typeof(tag) = 'text'`).Scan(&n, &sum, &flags, &notes, &emptyNotes, &tags); err != nil {
 			t.Fatal(err)
 		}
-		if n != 5000 || sum != 4999*5000/2 || flags != 2500 || notes != 3333 {
-			t.Fatalf("got %d rows, sum %d, %d flags, %d notes; want 5000, %d, 2500, 3333", n, sum, flags, notes, 4999*5000/2)
+		if n != 5000 || sum != 4999*5000/2 || flags != 2500 || notes != 3333 || emptyNotes != 1667 || tags != 2500 {
+			t.Fatalf("got %d rows with a text tag, sum %d, %d flags, %d notes (%d empty), %d tags 't'; want 5000, %d, 2500, 3333 (1667), 2500",
+				n, sum, flags, notes, emptyNotes, tags, 4999*5000/2)
 		}
 		var note sql.NullString
 		var data []byte
