@@ -351,8 +351,14 @@ func (s *Service) addRollups(ctx context.Context, tx *sql.Tx, set rollupSet) err
 		sets[i] = c + " = cc_rollups." + c + " + excluded." + c
 	}
 	cols := append([]string{"interval_start", "queue_id", "agent_id", "segment_id", "channel"}, countColumns...)
-	ins := newBulk(ctx, tx, s.DB.Dialect, "cc_rollups", cols,
-		"ON CONFLICT (interval_start, queue_id, agent_id, segment_id, channel) DO UPDATE SET "+strings.Join(sets, ", "))
+	tail := "ON CONFLICT (interval_start, queue_id, agent_id, segment_id, channel) DO UPDATE SET " + strings.Join(sets, ", ")
+	if s.DB.Dialect == store.SQLite {
+		if err := store.InsertRows(ctx, tx, "cc_rollups", cols, rollupRows{keys, set}, tail); err != nil {
+			return fmt.Errorf("unable to add to rollups: %w", err)
+		}
+		return nil
+	}
+	ins := newBulk(ctx, tx, s.DB.Dialect, "cc_rollups", cols, tail)
 	vals := make([]any, 0, len(cols))
 	for _, k := range keys {
 		c := set[k]
@@ -368,6 +374,23 @@ func (s *Service) addRollups(ctx context.Context, tx *sql.Tx, set rollupSet) err
 		return fmt.Errorf("unable to add to rollups: %w", err)
 	}
 	return nil
+}
+
+// rollupRows are a batch's rollup rows in key order, as store.Rows.
+type rollupRows struct {
+	keys []rollupKey
+	set  rollupSet
+}
+
+func (r rollupRows) Len() int { return len(r.keys) }
+
+func (r rollupRows) AppendRow(dst []any, i int) []any {
+	k := r.keys[i]
+	dst = append(dst, k.interval, k.queue, k.agent, k.segment, k.channel)
+	for _, p := range r.set[k].fields() {
+		dst = append(dst, *p)
+	}
+	return dst
 }
 
 func keyLess(a, b rollupKey) bool {
