@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -264,10 +265,12 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 		return nil
 	}
 	if s.DB.Dialect == store.SQLite {
-		if err := store.InsertRows(ctx, tx, "cc_contact_records", recordColumns, recordRows(records), "ON CONFLICT (id) DO NOTHING"); err != nil {
+		recs := recordRows{records, idOrder(len(records), func(i int) string { return records[i].ID })}
+		if err := store.InsertRows(ctx, tx, "cc_contact_records", recordColumns, recs, "ON CONFLICT (id) DO NOTHING"); err != nil {
 			return fmt.Errorf("unable to store contact records: %w", err)
 		}
-		if err := store.InsertRows(ctx, tx, "cc_agent_sessions", sessionColumns, sessionRows(sessions), "ON CONFLICT (id) DO NOTHING"); err != nil {
+		spans := sessionRows{sessions, idOrder(len(sessions), func(i int) string { return sessions[i].ID })}
+		if err := store.InsertRows(ctx, tx, "cc_agent_sessions", sessionColumns, spans, "ON CONFLICT (id) DO NOTHING"); err != nil {
 			return fmt.Errorf("unable to store agent sessions: %w", err)
 		}
 		return nil
@@ -300,16 +303,37 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 }
 
 // recordRows and sessionRows are store.Rows: SQLite reads records and
-// sessions from the slice itself (store.InsertRows).
+// sessions from the slice itself (store.InsertRows), in id order.
 type (
-	recordRows  []ContactRecord
-	sessionRows []AgentSession
+	recordRows struct {
+		recs  []ContactRecord
+		order []int32
+	}
+	sessionRows struct {
+		spans []AgentSession
+		order []int32
+	}
 )
 
-func (r recordRows) Len() int                          { return len(r) }
-func (r recordRows) AppendRow(dst []any, i int) []any  { return r[i].appendValues(dst) }
-func (s sessionRows) Len() int                         { return len(s) }
-func (s sessionRows) AppendRow(dst []any, i int) []any { return s[i].appendValues(dst) }
+func (r recordRows) Len() int                          { return len(r.order) }
+func (r recordRows) AppendRow(dst []any, i int) []any  { return r.recs[r.order[i]].appendValues(dst) }
+func (s sessionRows) Len() int                         { return len(s.order) }
+func (s sessionRows) AppendRow(dst []any, i int) []any { return s.spans[s.order[i]].appendValues(dst) }
+
+// idOrder is the order of n rows by id. Records and sessions come out of
+// the Builder as they end, their ids begin with when they began: nearly in
+// order. Inserted in order, each finds its place in the table's b-tree
+// next to the previous one: on 2M lines of the year's log, writing them
+// took 4.2-4.4 s of CPU instead of 4.5-5.2 s, the sort (of indexes, cheap
+// on nearly sorted input) included.
+func idOrder(n int, id func(int) string) []int32 {
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(id(int(a)), id(int(b))) })
+	return order
+}
 
 // copyRows adds rows to table (whose key is id) on PostgreSQL with COPY,
 // in the transaction open on conn. COPY cannot skip a row whose id is
