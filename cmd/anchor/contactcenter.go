@@ -40,6 +40,7 @@ func runImportQueueLog(ctx context.Context, e *env, args []string) error {
 	tolerance := fs.Duration("tolerance", 2*time.Second, "how far out of order lines may be and still be put right")
 	tz := fs.String("tz", "UTC", "time zone of the times in a CSV export")
 	persistent := fs.Bool("persistent-members", false, "queues.conf persistentmembers=yes: members stay logged in across a restart")
+	cpuProfile := hiddenCPUProfile(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -65,7 +66,14 @@ func runImportQueueLog(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer tuneImportGC(e, opt.BatchLines)()
+	stopProfile, err := startCPUProfile(*cpuProfile)
+	if err != nil {
+		loaded() //nolint:errcheck // the profile's error is the one to report
+		return err
+	}
 	rep, err := svc.ImportQueueLog(ctx, fs.Args(), opt)
+	err = errors.Join(err, stopProfile())
 	if lerr := loaded(); err == nil {
 		err = lerr
 	}

@@ -132,6 +132,34 @@ func newLogger(w io.Writer, level slog.Level) *slog.Logger {
 // heap under load, not at rest.
 const serverGCPercent = 400
 
+// importMemoryBase and importMemoryPerLine set the Go memory limit of a
+// queue_log import, under which it collects garbage only when the limit
+// is near instead of each time the heap doubles: a year's import (batches
+// of 30,000 lines, a live heap of 15-25 MB, about 50 MB of SQLite and
+// runtime memory besides) ran 354 collections instead of 582 (3% of its
+// CPU instead of 5%) at the same peak, 117-120 MB. A batch of more lines
+// holds more, hence the part per line.
+const (
+	importMemoryBase    = 45 << 20
+	importMemoryPerLine = 1 << 10
+)
+
+// tuneImportGC applies the import's memory limit, with the proportional
+// collector off, unless GOGC or GOMEMLIMIT is set; restore puts back what
+// was there (commands run in-process in tests). Should the live heap ever
+// exceed the limit, the runtime caps collection at half the CPU.
+func tuneImportGC(e *env, batchLines int) (restore func()) {
+	if e.getenv("GOGC") != "" || e.getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	limit := debug.SetMemoryLimit(int64(importMemoryBase + importMemoryPerLine*max(batchLines, 0)))
+	pct := debug.SetGCPercent(-1)
+	return func() {
+		debug.SetGCPercent(pct)
+		debug.SetMemoryLimit(limit)
+	}
+}
+
 // tuneGC applies serverGCPercent when the environment does not set GOGC.
 func tuneGC(e *env) {
 	if e.getenv("GOGC") == "" {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -44,6 +45,18 @@ type batch struct {
 	newAliases []Alias
 	file       *fileCheckpoint
 	errors     []lineError
+}
+
+// next is an empty batch to fill after b, its slices made about as large
+// as b's: appending a batch's records one by one re-copied them as the
+// slice grew (3 s of CPU in a year's import).
+func (b *batch) next() *batch {
+	return &batch{
+		rollups:  make(rollupSet, len(b.rollups)),
+		records:  make([]ContactRecord, 0, len(b.records)+len(b.records)/8),
+		sessions: make([]AgentSession, 0, len(b.sessions)+len(b.sessions)/8),
+		events:   eventBlock{bodies: make([]byte, 0, len(b.events.bodies)+len(b.events.bodies)/8)},
+	}
 }
 
 func (b *batch) empty() bool {
@@ -222,7 +235,8 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, conn *sql.Conn, b *batc
 }
 
 // writeRows stores raw events (as one block), and inserts records and
-// sessions: with COPY when conn is set, else with multi-row INSERTs. The
+// sessions: with COPY when conn is set, on SQLite from a virtual table over
+// the slices, else with multi-row INSERTs. The
 // importer has skipped events already stored; records and sessions have
 // ids computed from their data, so one already stored is left alone.
 func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
@@ -247,6 +261,17 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 			if err := copyRows(ctx, conn, "cc_agent_sessions", sessionColumns, rows); err != nil {
 				return fmt.Errorf("unable to store agent sessions: %w", err)
 			}
+		}
+		return nil
+	}
+	if s.DB.Dialect == store.SQLite {
+		recs := recordRows{records, idOrder(len(records), func(i int) string { return records[i].ID })}
+		if err := store.InsertRows(ctx, tx, "cc_contact_records", recordColumns, recs, "ON CONFLICT (id) DO NOTHING"); err != nil {
+			return fmt.Errorf("unable to store contact records: %w", err)
+		}
+		spans := sessionRows{sessions, idOrder(len(sessions), func(i int) string { return sessions[i].ID })}
+		if err := store.InsertRows(ctx, tx, "cc_agent_sessions", sessionColumns, spans, "ON CONFLICT (id) DO NOTHING"); err != nil {
+			return fmt.Errorf("unable to store agent sessions: %w", err)
 		}
 		return nil
 	}
@@ -275,6 +300,39 @@ func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, eve
 		}
 	}
 	return nil
+}
+
+// recordRows and sessionRows are store.Rows: SQLite reads records and
+// sessions from the slice itself (store.InsertRows), in id order.
+type (
+	recordRows struct {
+		recs  []ContactRecord
+		order []int32
+	}
+	sessionRows struct {
+		spans []AgentSession
+		order []int32
+	}
+)
+
+func (r recordRows) Len() int                          { return len(r.order) }
+func (r recordRows) AppendRow(dst []any, i int) []any  { return r.recs[r.order[i]].appendValues(dst) }
+func (s sessionRows) Len() int                         { return len(s.order) }
+func (s sessionRows) AppendRow(dst []any, i int) []any { return s.spans[s.order[i]].appendValues(dst) }
+
+// idOrder is the order of n rows by id. Records and sessions come out of
+// the Builder as they end, their ids begin with when they began: nearly in
+// order. Inserted in order, each finds its place in the table's b-tree
+// next to the previous one: on 2M lines of the year's log, writing them
+// took 4.2-4.4 s of CPU instead of 4.5-5.2 s, the sort (of indexes, cheap
+// on nearly sorted input) included.
+func idOrder(n int, id func(int) string) []int32 {
+	order := make([]int32, n)
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(id(int(a)), id(int(b))) })
+	return order
 }
 
 // copyRows adds rows to table (whose key is id) on PostgreSQL with COPY,
@@ -317,8 +375,14 @@ func (s *Service) addRollups(ctx context.Context, tx *sql.Tx, set rollupSet) err
 		sets[i] = c + " = cc_rollups." + c + " + excluded." + c
 	}
 	cols := append([]string{"interval_start", "queue_id", "agent_id", "segment_id", "channel"}, countColumns...)
-	ins := newBulk(ctx, tx, s.DB.Dialect, "cc_rollups", cols,
-		"ON CONFLICT (interval_start, queue_id, agent_id, segment_id, channel) DO UPDATE SET "+strings.Join(sets, ", "))
+	tail := "ON CONFLICT (interval_start, queue_id, agent_id, segment_id, channel) DO UPDATE SET " + strings.Join(sets, ", ")
+	if s.DB.Dialect == store.SQLite {
+		if err := store.InsertRows(ctx, tx, "cc_rollups", cols, rollupRows{keys, set}, tail); err != nil {
+			return fmt.Errorf("unable to add to rollups: %w", err)
+		}
+		return nil
+	}
+	ins := newBulk(ctx, tx, s.DB.Dialect, "cc_rollups", cols, tail)
 	vals := make([]any, 0, len(cols))
 	for _, k := range keys {
 		c := set[k]
@@ -334,6 +398,23 @@ func (s *Service) addRollups(ctx context.Context, tx *sql.Tx, set rollupSet) err
 		return fmt.Errorf("unable to add to rollups: %w", err)
 	}
 	return nil
+}
+
+// rollupRows are a batch's rollup rows in key order, as store.Rows.
+type rollupRows struct {
+	keys []rollupKey
+	set  rollupSet
+}
+
+func (r rollupRows) Len() int { return len(r.keys) }
+
+func (r rollupRows) AppendRow(dst []any, i int) []any {
+	k := r.keys[i]
+	dst = append(dst, k.interval, k.queue, k.agent, k.segment, k.channel)
+	for _, p := range r.set[k].fields() {
+		dst = append(dst, *p)
+	}
+	return dst
 }
 
 func keyLess(a, b rollupKey) bool {

@@ -56,27 +56,40 @@ type Event struct {
 // events from the file and from the CSV export, gives the same keys, so an
 // importer can store it under a unique constraint and skip what it has.
 func (e Event) Key() string {
-	h := sha256.New()
-	var buf [12]byte
-	binary.BigEndian.PutUint64(buf[:8], uint64(e.Time.Unix()))
-	binary.BigEndian.PutUint32(buf[8:], uint32(e.Time.Nanosecond()))
-	h.Write(buf[:])
-	for _, s := range e.normalized() {
-		binary.BigEndian.PutUint32(buf[:4], uint32(len(s)))
-		h.Write(buf[:4])
-		h.Write([]byte(s))
-	}
-	binary.BigEndian.PutUint32(buf[:4], uint32(e.Occurrence))
-	h.Write(buf[:4])
-	return hex.EncodeToString(h.Sum(nil)[:16])
+	d := e.digest()
+	return hex.EncodeToString(d[:16])
 }
 
-// normalized lists the identifying fields, data without trailing empties.
-func (e Event) normalized() []string {
-	data := trimTrailingEmpty(e.Data)
-	out := make([]string, 0, 4+len(data))
-	out = append(out, e.CallID, e.Queue, e.Agent, e.Kind)
-	return append(out, data...)
+// KeyHash is the first 64 bits of Key, as a number: what an importer
+// stores next to the event's time (Key is that and 64 bits more, in hex).
+// It hashes once without building the hex string, which an import of a
+// year of queue_log does ten million times.
+func (e Event) KeyHash() int64 {
+	d := e.digest()
+	return int64(binary.BigEndian.Uint64(d[:8]))
+}
+
+// digest is the SHA-256 that Key and KeyHash are cut from: the event's
+// time (seconds, then nanoseconds), each normalised field preceded by its
+// length, then the occurrence, big-endian. The input is assembled in one
+// buffer so that it is hashed in one call.
+func (e Event) digest() [sha256.Size]byte {
+	var stack [256]byte
+	buf := binary.BigEndian.AppendUint64(stack[:0], uint64(e.Time.Unix()))
+	buf = binary.BigEndian.AppendUint32(buf, uint32(e.Time.Nanosecond()))
+	field := func(s string) {
+		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
+		buf = append(buf, s...)
+	}
+	field(e.CallID)
+	field(e.Queue)
+	field(e.Agent)
+	field(e.Kind)
+	for _, d := range trimTrailingEmpty(e.Data) {
+		field(d)
+	}
+	buf = binary.BigEndian.AppendUint32(buf, uint32(e.Occurrence))
+	return sha256.Sum256(buf)
 }
 
 // fingerprint is a cheap hash (FNV-1a, inlined so it allocates nothing)

@@ -95,11 +95,17 @@ func ResumeReader(in io.Reader, st ReaderState) (*Reader, error) {
 }
 
 type builderState struct {
-	Now       time.Time      `json:"now"`
-	LastPrune time.Time      `json:"last_prune"`
-	Stats     Stats          `json:"stats"`
-	Open      []openState    `json:"open,omitempty"`
-	Calls     []callEntry    `json:"calls,omitempty"`
+	Now       time.Time   `json:"now"`
+	LastPrune time.Time   `json:"last_prune"`
+	Stats     Stats       `json:"stats"`
+	Open      []openState `json:"open,omitempty"`
+	// Calls is how states before call_table listed recent calls: they
+	// are read, not written.
+	Calls []callEntry `json:"calls,omitempty"`
+	// CallTable is the recent calls (base64 of encodeCalls): one object
+	// per call with times in RFC 3339 made a busy center's state about
+	// 1 MB, saved with every batch of an import.
+	CallTable string         `json:"call_table,omitempty"`
 	Pending   []pendingState `json:"pending,omitempty"`
 	Agents    []agentEntry   `json:"agents,omitempty"`
 }
@@ -153,10 +159,7 @@ func (b *Builder) MarshalState() ([]byte, error) {
 		}
 		return strings.Compare(x.Rec.CallID+"\x00"+x.Rec.Queue, y.Rec.CallID+"\x00"+y.Rec.Queue)
 	})
-	for _, id := range sortedKeys(b.calls) {
-		cs := b.calls[id]
-		st.Calls = append(st.Calls, callEntry{ID: id, Visits: cs.visits, DID: cs.did, Last: cs.last, Closed: cs.closed})
-	}
+	st.CallTable = base64.StdEncoding.EncodeToString(encodeCalls(b.calls))
 	index := make(map[*pendingRecord]int, len(b.pending))
 	for i, p := range b.pending {
 		index[p] = i
@@ -207,6 +210,15 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 	for _, c := range st.Calls {
 		b.calls[c.ID] = &callState{visits: c.Visits, did: c.DID, last: c.Last, closed: c.Closed}
 	}
+	if st.CallTable != "" {
+		raw, err := base64.StdEncoding.DecodeString(st.CallTable)
+		if err != nil {
+			return nil, fmt.Errorf("queuelog: restore builder: call table: %w", err)
+		}
+		if err := decodeCalls(raw, b.calls); err != nil {
+			return nil, fmt.Errorf("queuelog: restore builder: %w", err)
+		}
+	}
 	for _, p := range st.Pending {
 		b.pending = append(b.pending, &pendingRecord{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
 			awaitPause: p.AwaitPause, inPause: p.InPause, pauseStart: p.PauseStart, pauseQueue: p.PauseQueue})
@@ -246,4 +258,103 @@ func (b *Builder) OpenCounts() (calls, pending, spans int) {
 		}
 	}
 	return len(b.open), len(b.pending), spans
+}
+
+// encodeCalls writes the recent calls in id order, each as its id,
+// visits, DID, last time and the queues it closed in (by name, with
+// times); strings are length-prefixed, numbers varints, a time its Unix
+// seconds and nanoseconds (UTC on the way back, as JSON gave).
+func encodeCalls(calls map[string]*callState) []byte {
+	buf := make([]byte, 0, 48*len(calls))
+	str := func(s string) {
+		buf = binary.AppendUvarint(buf, uint64(len(s)))
+		buf = append(buf, s...)
+	}
+	tm := func(t time.Time) {
+		buf = binary.AppendVarint(buf, t.Unix())
+		buf = binary.AppendUvarint(buf, uint64(t.Nanosecond()))
+	}
+	for _, id := range sortedKeys(calls) {
+		cs := calls[id]
+		str(id)
+		buf = binary.AppendUvarint(buf, uint64(cs.visits))
+		str(cs.did)
+		tm(cs.last)
+		buf = binary.AppendUvarint(buf, uint64(len(cs.closed)))
+		for _, q := range sortedKeys(cs.closed) {
+			str(q)
+			tm(cs.closed[q])
+		}
+	}
+	return buf
+}
+
+var errCallTable = errors.New("bad call table")
+
+// decodeCalls reads what encodeCalls wrote into calls.
+func decodeCalls(buf []byte, calls map[string]*callState) error {
+	uv := func() (uint64, error) {
+		v, n := binary.Uvarint(buf)
+		if n <= 0 {
+			return 0, errCallTable
+		}
+		buf = buf[n:]
+		return v, nil
+	}
+	str := func() (string, error) {
+		n, err := uv()
+		if err != nil || n > uint64(len(buf)) {
+			return "", errCallTable
+		}
+		s := string(buf[:n])
+		buf = buf[n:]
+		return s, nil
+	}
+	tm := func() (time.Time, error) {
+		sec, n := binary.Varint(buf)
+		if n <= 0 {
+			return time.Time{}, errCallTable
+		}
+		buf = buf[n:]
+		nsec, err := uv()
+		if err != nil || nsec >= 1e9 {
+			return time.Time{}, errCallTable
+		}
+		return time.Unix(sec, int64(nsec)).UTC(), nil
+	}
+	for len(buf) > 0 {
+		id, err := str()
+		if err != nil {
+			return err
+		}
+		visits, err := uv()
+		if err != nil {
+			return err
+		}
+		cs := &callState{visits: int(visits)}
+		if cs.did, err = str(); err != nil {
+			return err
+		}
+		if cs.last, err = tm(); err != nil {
+			return err
+		}
+		nq, err := uv()
+		if err != nil || nq > uint64(len(buf)) {
+			return errCallTable
+		}
+		if nq > 0 {
+			cs.closed = make(map[string]time.Time, nq)
+		}
+		for range nq {
+			q, err := str()
+			if err != nil {
+				return err
+			}
+			if cs.closed[q], err = tm(); err != nil {
+				return err
+			}
+		}
+		calls[id] = cs
+	}
+	return nil
 }

@@ -1,0 +1,101 @@
+package store_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"testing"
+
+	"anchor/internal/store"
+	"anchor/internal/store/storetest"
+)
+
+// testRows are rows of (id, n, flag, tag, note, data); note is nil, ""
+// or "xx" by turns.
+type testRows []testRow
+
+type testRow struct {
+	id   string
+	n    int64
+	flag bool
+	tag  string
+	note any
+	data []byte
+}
+
+func (r testRows) Len() int { return len(r) }
+func (r testRows) AppendRow(dst []any, i int) []any {
+	return append(dst, r[i].id, r[i].n, r[i].flag, r[i].tag, r[i].note, r[i].data)
+}
+
+func TestInsertRows(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.OpenSQLite(t)
+	if _, err := db.Write.ExecContext(ctx, `CREATE TABLE t (id TEXT PRIMARY KEY, n BIGINT NOT NULL, flag BOOLEAN NOT NULL,
+		tag TEXT NOT NULL DEFAULT 'none', note TEXT, data BLOB) WITHOUT ROWID`); err != nil {
+		t.Fatal(err)
+	}
+	cols := []string{"id", "n", "flag", "tag", "note", "data"}
+	var rows testRows
+	for i := range 5000 {
+		r := testRow{id: fmt.Sprintf("r%05d", i), n: int64(i) << 33, flag: i%2 == 0, tag: strings.Repeat("t", i%2), data: []byte{byte(i), 0, 1}}
+		if i%3 > 0 {
+			r.note = strings.Repeat("x", 2*(i%3-1))
+		}
+		rows = append(rows, r)
+	}
+	insert := func(rs testRows) error {
+		return db.Tx(ctx, func(tx *sql.Tx) error {
+			return store.InsertRows(ctx, tx, "t", cols, rs, "ON CONFLICT (id) DO NOTHING")
+		})
+	}
+	t.Run("OK", func(t *testing.T) {
+		if err := insert(rows); err != nil {
+			t.Fatal(err)
+		}
+		// Again, with a changed value: the tail keeps the stored rows.
+		again := append(testRows{}, rows[:10]...)
+		again[0].n = -1
+		if err := insert(again); err != nil {
+			t.Fatal(err)
+		}
+		var n, sum, flags, notes, emptyNotes, tags int64
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*), SUM(n >> 33), SUM(flag), COUNT(note), SUM(note = ''), SUM(tag = 't')
+			FROM t WHERE typeof(tag) = 'text'`).Scan(&n, &sum, &flags, &notes, &emptyNotes, &tags); err != nil {
+			t.Fatal(err)
+		}
+		if n != 5000 || sum != 4999*5000/2 || flags != 2500 || notes != 3333 || emptyNotes != 1667 || tags != 2500 {
+			t.Fatalf("got %d rows with a text tag, sum %d, %d flags, %d notes (%d empty), %d tags 't'; want 5000, %d, 2500, 3333 (1667), 2500",
+				n, sum, flags, notes, emptyNotes, tags, 4999*5000/2)
+		}
+		var note sql.NullString
+		var data []byte
+		var typ string
+		if err := db.Read.QueryRowContext(ctx, `SELECT note, data, typeof(data) FROM t WHERE id = 'r00002'`).Scan(&note, &data, &typ); err != nil {
+			t.Fatal(err)
+		}
+		if note.String != "xx" || string(data) != "\x02\x00\x01" || typ != "blob" {
+			t.Fatalf("row r00002: note %q, data %q (%s); want xx, \\x02\\x00\\x01 (blob)", note.String, data, typ)
+		}
+	})
+	t.Run("Empty", func(t *testing.T) {
+		if err := insert(nil); err != nil {
+			t.Fatal(err)
+		}
+	})
+	t.Run("ErrRolledBack", func(t *testing.T) {
+		bad := testRows{rows[0], rows[0]}
+		bad[0].id, bad[1].id = "dup", "dup"
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			return store.InsertRows(ctx, tx, "t", cols, bad, "")
+		})
+		if err == nil || !strings.Contains(err.Error(), "insert rows into t") {
+			t.Fatalf("a duplicate key without ON CONFLICT: got %v, want a constraint error", err)
+		}
+		var n int
+		if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM t WHERE id = 'dup'`).Scan(&n); err != nil || n != 0 {
+			t.Fatalf("rows of the failed insert: %d (%v), want 0", n, err)
+		}
+	})
+}
