@@ -343,6 +343,11 @@ func (s *Service) readDays(ctx context.Context, key, by string, days, weeks map[
 	}
 	q := `WITH ` + strings.Join(ctes, ", ") + ` SELECT period, cut, SUM(num), SUM(den), MAX(extra) FROM (` +
 		strings.Join(parts, " UNION ALL ") + `) r GROUP BY period, cut`
+	if single(days, weeks) {
+		// One row per period and cut already (backlog age: its periods'
+		// last days): nothing to add up, and no sort of them to do it.
+		q = `WITH ` + strings.Join(ctes, ", ") + strings.Join(parts, " UNION ALL ")
+	}
 	return store.EachRow(ctx, s.DB.Read, q, args, func(rows *sql.Rows) error {
 		var i int
 		var extra string
@@ -359,6 +364,21 @@ func (s *Service) readDays(ctx context.Context, key, by string, days, weeks map[
 		add(i, c)
 		return nil
 	})
+}
+
+// single reports whether every period has at most one day or week to read.
+func single(days, weeks map[int][]string) bool {
+	for i, ds := range days {
+		if len(ds)+len(weeks[i]) > 1 {
+			return false
+		}
+	}
+	for i, ws := range weeks {
+		if len(ws)+len(days[i]) > 1 {
+			return false
+		}
+	}
+	return true
 }
 
 // parseExtra reads the extra figures of a rolled-up day, a flat JSON
