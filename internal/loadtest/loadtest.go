@@ -92,6 +92,7 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 	categories := []string{"billing", "delivery", "access", "returns", "contract"}
 	active := []string{"new", "open", "pending_customer", "pending_internal"}
 	start := db.Now().Add(-365 * 24 * time.Hour)
+	now := store.Millis(db.Now())
 	const batch = 300
 	for done := 0; done < spec.Cases; {
 		n := min(batch, spec.Cases-done)
@@ -115,14 +116,30 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 			}
 			// Clocks as a live system leaves them: a first response within
 			// hours, resolution within days for the resolved ones.
+			// None of them lies after now: a case whose resolution would is
+			// still being worked, one whose closing would is still resolved,
+			// and one whose first response would has none yet.
 			created := store.Millis(at)
-			fr := created + rng.Int64N(8*3600_000)
+			fr := sql.NullInt64{Int64: created + rng.Int64N(8*3600_000), Valid: true}
 			var resolved, closed sql.NullInt64
 			if st == "resolved" || st == "closed" {
 				resolved = sql.NullInt64{Int64: created + 3600_000 + rng.Int64N(72*3600_000), Valid: true}
 				if st == "closed" {
 					closed = sql.NullInt64{Int64: resolved.Int64 + 72*3600_000, Valid: true}
 				}
+			}
+			switch {
+			case resolved.Valid && resolved.Int64 > now:
+				st, resolved, closed = active[int(created)%len(active)], sql.NullInt64{}, sql.NullInt64{}
+			case closed.Valid && closed.Int64 > now:
+				st, closed = "resolved", sql.NullInt64{}
+			}
+			if fr.Int64 > now {
+				fr = sql.NullInt64{}
+			}
+			frDecided := created + 4*3600_000
+			if fr.Valid {
+				frDecided = min(fr.Int64, frDecided)
 			}
 			if i > 0 {
 				sb.WriteString(", ")
@@ -132,7 +149,7 @@ func Seed(ctx context.Context, db *store.DB, spec Spec) (World, error) {
 				k+1, k+2, k+3, k+4, k+5, k+6, k+6, k+7, k+8, k+9, k+10, k+11, k+12, k+13, k+14)
 			args = append(args, store.NewID(at), w.Customers[ci], categories[rng.IntN(len(categories))], w.Agents[ci%len(w.Agents)], st, created,
 				fr, created+4*3600_000, created+24*3600_000, resolved, closed, seg.ID,
-				min(fr, created+4*3600_000), resolutionDecided(resolved, created+24*3600_000))
+				frDecided, resolutionDecided(resolved, created+24*3600_000))
 		}
 		if err := db.Tx(ctx, func(tx *sql.Tx) error {
 			_, err := tx.ExecContext(ctx, sb.String(), args...)

@@ -36,5 +36,18 @@ func TestSeedSpreadsCasesOverTheYear(t *testing.T) {
 		if days < 360 {
 			t.Errorf("cases created on %d days, want every day of the year", days)
 		}
+		// Nothing happened after now; the last days' cases are partly still
+		// open, as on a live system.
+		var later, recentOpen int
+		err := db.Read.QueryRow(`SELECT
+			COALESCE(SUM(CASE WHEN first_response_at > $1 OR resolved_at > $1 OR closed_at > $1 THEN 1 ELSE 0 END), 0),
+			COALESCE(SUM(CASE WHEN created_at > $2 AND status NOT IN ('resolved', 'closed') THEN 1 ELSE 0 END), 0) FROM cases`,
+			store.Millis(now), store.Millis(now.Add(-24*time.Hour))).Scan(&later, &recentOpen)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if later != 0 || recentOpen == 0 {
+			t.Errorf("%d cases with an instant after now, %d of the last day's still open; want none, and some", later, recentOpen)
+		}
 	})
 }
