@@ -137,7 +137,8 @@ func (s *Service) rollupWeeks(ctx context.Context, ds []localDay, loc *time.Loca
 
 // sumWeek writes a week's sums from its days, if the days are still those
 // checked (rolled up in this zone with the marks that add up to sum): days
-// rolled up again meanwhile leave the week for the next run.
+// rolled up again meanwhile leave the week for the next run. Two servers
+// summing the same week write the same rows (ON CONFLICT).
 func (s *Service) sumWeek(ctx context.Context, w []localDay, sum int64, keys []string, loc *time.Location) (bool, error) {
 	first, last := w[0].name, w[6].name
 	summed := false
@@ -158,7 +159,8 @@ func (s *Service) sumWeek(ctx context.Context, w []localDay, sum int64, keys []s
 				}
 				if _, err := tx.ExecContext(ctx, `INSERT INTO metric_weeks (metric, dim, week, cut, num, den)
 					SELECT metric, dim, $3, cut, SUM(num), SUM(den) FROM metric_days WHERE metric = $1 AND dim = $2 AND day >= $3 AND day <= $4
-					GROUP BY metric, dim, cut`, key, dim, first, last); err != nil {
+					GROUP BY metric, dim, cut
+					ON CONFLICT (metric, dim, week, cut) DO UPDATE SET num = excluded.num, den = excluded.den`, key, dim, first, last); err != nil {
 					return err
 				}
 			}
