@@ -159,11 +159,16 @@ func (s *Service) servable(ctx context.Context, ds []localDay, loc *time.Locatio
 	if err != nil {
 		return nil, err
 	}
+	return dayNames(marks), nil
+}
+
+// dayNames is the set of the days a map holds.
+func dayNames(marks map[string]int64) map[string]bool {
 	out := make(map[string]bool, len(marks))
 	for d := range marks {
 		out[d] = true
 	}
-	return out, nil
+	return out
 }
 
 // servableMarks is servable with the change marks each servable day was
@@ -238,10 +243,7 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 	if err != nil {
 		return nil, err
 	}
-	ok := make(map[string]bool, len(marks))
-	for d := range marks {
-		ok[d] = true
-	}
+	ok := dayNames(marks)
 	weeks := map[string]string{}
 	if additive(key) {
 		if weeks, err = s.servableWeeks(ctx, all, marks, loc); err != nil {
