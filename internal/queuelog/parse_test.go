@@ -407,3 +407,45 @@ func TestKeyStable(t *testing.T) {
 		}
 	}
 }
+
+// FuzzReader feeds arbitrary bytes, in either form (pipe or CSV export),
+// to the Reader: it must never panic, give every accepted event a kind,
+// a UTC time and its line, count each line once (as an event, a malformed
+// line or a blank one or the header), and keep its offset within the input.
+func FuzzReader(f *testing.F) {
+	for _, name := range []string{"calls.log", "transfers.log", "malformed.log", "export.csv", "export_data.csv", "export_noheader.csv"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte("time,callid,queuename,agent,event,data1\n\"2026-11-23 09:00:00\",1.1,q,NONE,ENTERQUEUE,\"a,b\"\n"))
+	f.Add([]byte("1700000000|1.1|q|NONE|ENTERQUEUE||5551234|1\r\n\x00\xff|\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		r := queuelog.NewReader(strings.NewReader(string(data)))
+		events, last := 0, 0
+		for {
+			e, ok := r.Next()
+			if !ok {
+				break
+			}
+			events++
+			if strings.TrimSpace(e.Kind) == "" || e.Time.Location() != time.UTC || e.Line <= last || e.Line > r.Lines() {
+				t.Fatalf("accepted event %+v after line %d, %d lines read", e, last, r.Lines())
+			}
+			last = e.Line
+		}
+		if r.Err() != nil {
+			t.Fatalf("read error from memory: %v", r.Err())
+		}
+		if events+r.Malformed() > r.Lines() || r.Offset() < 0 || r.Offset() > int64(len(data)) {
+			t.Fatalf("%d events and %d malformed of %d lines, offset %d of %d bytes", events, r.Malformed(), r.Lines(), r.Offset(), len(data))
+		}
+		for _, le := range r.Errors() {
+			if le.Line < 1 || le.Line > r.Lines() {
+				t.Fatalf("error on line %d of %d", le.Line, r.Lines())
+			}
+		}
+	})
+}
