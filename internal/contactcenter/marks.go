@@ -59,15 +59,9 @@ func markRollupRange(ctx context.Context, q store.Queryer, lo, hi int64) error {
 	return rollupMarks.Mark(ctx, q, hours)
 }
 
-// RollupMarks returns the change marks of the UTC hours that start in
-// [floor(from), to), by the hour's first instant (ms). A cache of sums of
-// cc_rollups over a span is still good while the marks of the span's hours
-// add up to what they did when it was computed. q may be a transaction.
-func RollupMarks(ctx context.Context, q store.Queryer, from, to time.Time) (map[int64]int64, error) {
-	return rollupMarks.Read(ctx, q, from, to)
-}
-
-// SumMarks adds up the marks of the hours [from, to) overlaps.
-func SumMarks(marks map[int64]int64, from, to time.Time) int64 {
-	return rollupMarks.Sum(marks, from, to)
-}
+// RollupMarks are the change marks of cc_rollups, by UTC hour. A cache of
+// sums of cc_rollups over a span (the metrics' daily rollups) is still good
+// while the marks of the span's hours add up to what they did when it was
+// computed. It is given as a value, so that no one can change the table
+// every writer marks.
+func RollupMarks() store.ChangeMarks { return rollupMarks }

@@ -21,7 +21,7 @@ func TestRollupMarks(t *testing.T) {
 		w := newWorld(t, db)
 		all := func() map[int64]int64 {
 			t.Helper()
-			m, err := contactcenter.RollupMarks(ctx, db.Read, time.Unix(0, 0), time.Unix(1<<40, 0))
+			m, err := contactcenter.RollupMarks().Read(ctx, db.Read, time.Unix(0, 0), time.Unix(1<<40, 0))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +100,7 @@ func TestRollupMarks(t *testing.T) {
 				t.Errorf("rebuilt hour %s still has %d marks", store.Time(h), rebuilt[h])
 			}
 		}
-		if n := contactcenter.SumMarks(rebuilt, store.Time(posted).Add(-time.Minute), store.Time(posted).Add(time.Minute)); n != rebuilt[posted]+rebuilt[posted-3_600_000] {
+		if n := contactcenter.RollupMarks().Sum(rebuilt, store.Time(posted).Add(-time.Minute), store.Time(posted).Add(time.Minute)); n != rebuilt[posted]+rebuilt[posted-3_600_000] {
 			t.Errorf("SumMarks over 14:59–15:01 = %d", n)
 		}
 	})

@@ -46,29 +46,15 @@ func countFields(c *contactcenter.Counts) []*int64 {
 }
 
 // ccServable returns which of the days can be read from metric_cc_days:
-// rolled up in this zone, with the marks their hours still have.
+// rolled up in this zone, with the marks their hours still have. A day is
+// rolled up only once it is over, and needs no horizon: every change to
+// cc_rollups marks its hours in the same transaction.
 func (s *Service) ccServable(ctx context.Context, ds []localDay, loc *time.Location) (map[string]bool, error) {
-	out := map[string]bool{}
-	if len(ds) == 0 {
-		return out, nil
-	}
-	done, err := s.readDone(ctx, "metric_cc_days_done", ds, loc)
+	marks, err := s.servableDays(ctx, "metric_cc_days_done", contactcenter.RollupMarks(), ds, loc, s.DB.Now())
 	if err != nil {
 		return nil, err
 	}
-	if len(done) == 0 {
-		return out, nil
-	}
-	marks, err := contactcenter.RollupMarks(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range ds {
-		if n, ok := done[d.name]; ok && n == contactcenter.SumMarks(marks, d.start, d.end) {
-			out[d.name] = true
-		}
-	}
-	return out, nil
+	return dayNames(marks), nil
 }
 
 // ccSums gives, for every period, the contact-center sums of each cut of
@@ -242,11 +228,11 @@ func (s *Service) RollupContactCenterDays(ctx context.Context, limit int) (int, 
 }
 
 func (s *Service) rollupCCDay(ctx context.Context, d localDay, loc *time.Location) error {
-	marks, err := contactcenter.RollupMarks(ctx, s.DB.Read, d.start, d.end)
+	marks, err := contactcenter.RollupMarks().Read(ctx, s.DB.Read, d.start, d.end)
 	if err != nil {
 		return err
 	}
-	before := contactcenter.SumMarks(marks, d.start, d.end)
+	before := contactcenter.RollupMarks().Sum(marks, d.start, d.end)
 	// One read of the day by every dimension at once, summed here into
 	// each dimension's cuts.
 	rs, err := (&contactcenter.Service{DB: s.DB}).Rollups(ctx, contactcenter.RollupFilter{From: d.start, To: d.end,
@@ -278,11 +264,11 @@ func (s *Service) rollupCCDay(ctx context.Context, d localDay, loc *time.Locatio
 		return keys[i].cut < keys[j].cut
 	})
 	return s.DB.Tx(ctx, func(tx *sql.Tx) error {
-		marks, err := contactcenter.RollupMarks(ctx, tx, d.start, d.end)
+		marks, err := contactcenter.RollupMarks().Read(ctx, tx, d.start, d.end)
 		if err != nil {
 			return err
 		}
-		if contactcenter.SumMarks(marks, d.start, d.end) != before {
+		if contactcenter.RollupMarks().Sum(marks, d.start, d.end) != before {
 			return errChanged
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM metric_cc_days WHERE day = $1`, d.name); err != nil {

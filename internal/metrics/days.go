@@ -174,24 +174,32 @@ func dayNames(marks map[string]int64) map[string]bool {
 // servableMarks is servable with the change marks each servable day was
 // computed with.
 func (s *Service) servableMarks(ctx context.Context, ds []localDay, loc *time.Location) (map[string]int64, error) {
+	return s.servableDays(ctx, "metric_days_done", caseMarks, ds, loc, s.DB.Now().Add(-Horizon))
+}
+
+// servableDays returns the days of ds that a rollup table can serve, with
+// the change marks each was computed with: rolled up in this zone (its done
+// table, metric_days_done or metric_cc_days_done: a constant, never input),
+// over by limit, and with the marks of their buckets in cm adding up to the
+// same still.
+func (s *Service) servableDays(ctx context.Context, table string, cm store.ChangeMarks, ds []localDay, loc *time.Location, limit time.Time) (map[string]int64, error) {
 	out := map[string]int64{}
 	if len(ds) == 0 {
 		return out, nil
 	}
-	limit := s.DB.Now().Add(-Horizon)
-	done, err := s.readDone(ctx, "metric_days_done", ds, loc)
+	done, err := s.readDone(ctx, table, ds, loc)
 	if err != nil {
 		return nil, err
 	}
 	if len(done) == 0 {
 		return out, nil
 	}
-	marks, err := caseMarks.Read(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
+	marks, err := cm.Read(ctx, s.DB.Read, ds[0].start, ds[len(ds)-1].end)
 	if err != nil {
 		return nil, err
 	}
 	for _, d := range ds {
-		if n, ok := done[d.name]; ok && !d.end.After(limit) && n == dayMarks(marks, d) {
+		if n, ok := done[d.name]; ok && !d.end.After(limit) && n == cm.Sum(marks, d.start, d.end) {
 			out[d.name] = n
 		}
 	}
