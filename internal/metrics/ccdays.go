@@ -150,25 +150,21 @@ func (s *Service) readCCDays(ctx context.Context, by string, perPeriod [][]local
 	if need == nil {
 		need = ccCountColumns
 	}
-	args := []any{by}
-	var values strings.Builder
+	days := map[int][]string{}
 	for i, ds := range perPeriod {
 		for _, d := range ds {
 			if ok[d.name] {
-				if values.Len() > 0 {
-					values.WriteString(", ")
-				}
-				args = append(args, d.name)
-				fmt.Fprintf(&values, "($%d, %d)", len(args), i)
+				days[i] = append(days[i], d.name)
 			}
 		}
 	}
+	values, args := periodValues(days, []any{by})
 	sums := make([]string, len(need))
 	for i, c := range need {
 		sums[i] = "SUM(m." + c + ")"
 	}
 	out := map[int][]ccRow{}
-	err := store.EachRow(ctx, s.DB.Read, `WITH p (day, period) AS (VALUES `+values.String()+`)
+	err := store.EachRow(ctx, s.DB.Read, `WITH p (day, period) AS (VALUES `+values+`)
 		SELECT p.period, m.cut, `+strings.Join(sums, ", ")+` FROM p CROSS JOIN metric_cc_days m
 		WHERE m.dim = $1 AND m.day = p.day GROUP BY p.period, m.cut`, args, func(rows *sql.Rows) error {
 		var b int

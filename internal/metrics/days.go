@@ -321,17 +321,9 @@ func (s *Service) computeWithDays(ctx context.Context, key string, impl metricIm
 func (s *Service) readDays(ctx context.Context, key, by string, days, weeks map[int][]string, add func(int, counts)) error {
 	args := []any{key, by}
 	values := func(lists map[int][]string) string {
-		var sb strings.Builder
-		for i, names := range lists {
-			for _, name := range names {
-				if sb.Len() > 0 {
-					sb.WriteString(", ")
-				}
-				args = append(args, name)
-				fmt.Fprintf(&sb, "($%d, %d)", len(args), i)
-			}
-		}
-		return sb.String()
+		var v string
+		v, args = periodValues(lists, args)
+		return v
 	}
 	// CROSS JOIN: the days asked for drive the loop, each a range of the
 	// key. Left to itself SQLite's planner, which does not see the bound
@@ -374,6 +366,23 @@ func (s *Service) readDays(ctx context.Context, key, by string, days, weeks map[
 		add(i, c)
 		return nil
 	})
+}
+
+// periodValues is the rows of a VALUES table of (name, period) for the
+// days (or weeks) of each period, their names bound as parameters after
+// args: the table that drives a read of rolled-up rows by their key.
+func periodValues(lists map[int][]string, args []any) (string, []any) {
+	var sb strings.Builder
+	for i, names := range lists {
+		for _, name := range names {
+			if sb.Len() > 0 {
+				sb.WriteString(", ")
+			}
+			args = append(args, name)
+			fmt.Fprintf(&sb, "($%d, %d)", len(args), i)
+		}
+	}
+	return sb.String(), args
 }
 
 // single reports whether every period has at most one day or week to read.
