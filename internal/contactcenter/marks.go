@@ -2,6 +2,7 @@ package contactcenter
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"time"
 
@@ -38,22 +39,17 @@ func markRollupHours(ctx context.Context, q store.Queryer, set rollupSet) error 
 // markRollupRange marks the hours of the cc_rollups rows in [lo, hi), ms:
 // what clearing that range is about to change.
 func markRollupRange(ctx context.Context, q store.Queryer, lo, hi int64) error {
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT interval_start - interval_start % $3 FROM cc_rollups WHERE interval_start >= $1 AND interval_start < $2`,
-		lo, hi, int64(MarkHour/time.Millisecond))
-	if err != nil {
-		return fmt.Errorf("unable to list the rollup hours to clear: %w", err)
-	}
 	var hours []int64
-	for rows.Next() {
-		var h int64
-		if err := rows.Scan(&h); err != nil {
-			rows.Close()
-			return fmt.Errorf("unable to list the rollup hours to clear: %w", err)
-		}
-		hours = append(hours, h)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+	err := store.EachRow(ctx, q, `SELECT DISTINCT interval_start - interval_start % $3 FROM cc_rollups WHERE interval_start >= $1 AND interval_start < $2`,
+		[]any{lo, hi, int64(MarkHour / time.Millisecond)}, func(rows *sql.Rows) error {
+			var h int64
+			if err := rows.Scan(&h); err != nil {
+				return err
+			}
+			hours = append(hours, h)
+			return nil
+		})
+	if err != nil {
 		return fmt.Errorf("unable to list the rollup hours to clear: %w", err)
 	}
 	return rollupMarks.Mark(ctx, q, hours)

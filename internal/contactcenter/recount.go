@@ -2,6 +2,7 @@ package contactcenter
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"sort"
 	"strings"
@@ -67,40 +68,30 @@ func (s *Service) Recount(ctx context.Context, bounds []time.Time, dim string) (
 		clear(tmp)
 	}
 
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+strings.Join(recordColumns, ", ")+` FROM cc_contact_records WHERE id >= $1 AND id < $2`,
-		idBound(lo), idBound(hi))
+	err = store.EachRow(ctx, s.DB.Read, `SELECT `+strings.Join(recordColumns, ", ")+` FROM cc_contact_records WHERE id >= $1 AND id < $2`,
+		[]any{idBound(lo), idBound(hi)}, func(rows *sql.Rows) error {
+			r, err := scanRecord(rows)
+			if err != nil {
+				return err
+			}
+			tmp.addRecord(&r, rules)
+			fold()
+			return nil
+		})
 	if err != nil {
 		return nil, fmt.Errorf("unable to read contact records: %w", err)
 	}
-	for rows.Next() {
-		r, err := scanRecord(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("unable to read contact records: %w", err)
-		}
-		tmp.addRecord(&r, rules)
-		fold()
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("unable to read contact records: %w", err)
-	}
-
-	rows, err = s.DB.Read.QueryContext(ctx, `SELECT `+strings.Join(sessionColumns, ", ")+` FROM cc_agent_sessions WHERE start_at < $1 AND end_at > $2`, hi, lo)
+	err = store.EachRow(ctx, s.DB.Read, `SELECT `+strings.Join(sessionColumns, ", ")+` FROM cc_agent_sessions WHERE start_at < $1 AND end_at > $2`,
+		[]any{hi, lo}, func(rows *sql.Rows) error {
+			sp, err := scanSession(rows)
+			if err != nil {
+				return err
+			}
+			tmp.addSession(&sp, rules, lo, hi)
+			fold()
+			return nil
+		})
 	if err != nil {
-		return nil, fmt.Errorf("unable to read agent sessions: %w", err)
-	}
-	for rows.Next() {
-		sp, err := scanSession(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("unable to read agent sessions: %w", err)
-		}
-		tmp.addSession(&sp, rules, lo, hi)
-		fold()
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("unable to read agent sessions: %w", err)
 	}
 
