@@ -235,75 +235,57 @@ func (s *Service) write(ctx context.Context, tx *sql.Tx, conn *sql.Conn, b *batc
 }
 
 // writeRows stores raw events (as one block), and inserts records and
-// sessions: with COPY when conn is set, on SQLite from a virtual table over
-// the slices, else with multi-row INSERTs. The
-// importer has skipped events already stored; records and sessions have
-// ids computed from their data, so one already stored is left alone.
+// sessions (storeRows). The importer has skipped events already stored;
+// records and sessions have ids computed from their data, so one already
+// stored is left alone.
 func (s *Service) writeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, events *eventBlock, records []ContactRecord, sessions []AgentSession) error {
 	if err := s.writeEvents(ctx, tx, events); err != nil {
 		return err
 	}
-	if conn != nil {
-		if len(records) > 0 {
-			rows := make([][]any, len(records))
-			for i := range records {
-				rows[i] = records[i].values()
-			}
-			if err := copyRows(ctx, conn, "cc_contact_records", recordColumns, rows); err != nil {
-				return fmt.Errorf("unable to store contact records: %w", err)
-			}
-		}
-		if len(sessions) > 0 {
-			rows := make([][]any, len(sessions))
-			for i := range sessions {
-				rows[i] = sessions[i].values()
-			}
-			if err := copyRows(ctx, conn, "cc_agent_sessions", sessionColumns, rows); err != nil {
-				return fmt.Errorf("unable to store agent sessions: %w", err)
-			}
-		}
-		return nil
+	recs := recordRows{records, idOrder(len(records), func(i int) string { return records[i].ID })}
+	if err := s.storeRows(ctx, tx, conn, "cc_contact_records", recordColumns, recs); err != nil {
+		return fmt.Errorf("unable to store contact records: %w", err)
 	}
-	if s.DB.Dialect == store.SQLite {
-		recs := recordRows{records, idOrder(len(records), func(i int) string { return records[i].ID })}
-		if err := store.InsertRows(ctx, tx, "cc_contact_records", recordColumns, recs, "ON CONFLICT (id) DO NOTHING"); err != nil {
-			return fmt.Errorf("unable to store contact records: %w", err)
-		}
-		spans := sessionRows{sessions, idOrder(len(sessions), func(i int) string { return sessions[i].ID })}
-		if err := store.InsertRows(ctx, tx, "cc_agent_sessions", sessionColumns, spans, "ON CONFLICT (id) DO NOTHING"); err != nil {
-			return fmt.Errorf("unable to store agent sessions: %w", err)
-		}
-		return nil
-	}
-	if len(records) > 0 {
-		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_contact_records", recordColumns, "ON CONFLICT (id) DO NOTHING")
-		for i := range records {
-			ins.args = records[i].appendValues(ins.args)
-			if err := ins.add(); err != nil {
-				return fmt.Errorf("unable to store contact records: %w", err)
-			}
-		}
-		if err := ins.flush(); err != nil {
-			return fmt.Errorf("unable to store contact records: %w", err)
-		}
-	}
-	if len(sessions) > 0 {
-		ins := newBulk(ctx, tx, s.DB.Dialect, "cc_agent_sessions", sessionColumns, "ON CONFLICT (id) DO NOTHING")
-		for i := range sessions {
-			ins.args = sessions[i].appendValues(ins.args)
-			if err := ins.add(); err != nil {
-				return fmt.Errorf("unable to store agent sessions: %w", err)
-			}
-		}
-		if err := ins.flush(); err != nil {
-			return fmt.Errorf("unable to store agent sessions: %w", err)
-		}
+	spans := sessionRows{sessions, idOrder(len(sessions), func(i int) string { return sessions[i].ID })}
+	if err := s.storeRows(ctx, tx, conn, "cc_agent_sessions", sessionColumns, spans); err != nil {
+		return fmt.Errorf("unable to store agent sessions: %w", err)
 	}
 	return nil
 }
 
-// recordRows and sessionRows are store.Rows: SQLite reads records and
-// sessions from the slice itself (store.InsertRows), in id order.
+// storeRows adds rows to table (whose key is id), leaving alone those
+// already stored, the cheapest way the engine has: on PostgreSQL with COPY
+// in the transaction open on conn (an import's); on SQLite from the slice
+// itself (store.InsertRows); else (a rebuild on PostgreSQL) with
+// multi-row INSERTs in tx.
+func (s *Service) storeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, table string, cols []string, rows store.Rows) error {
+	const tail = "ON CONFLICT (id) DO NOTHING"
+	n := rows.Len()
+	switch {
+	case n == 0:
+		return nil
+	case conn != nil:
+		all := make([][]any, n)
+		for i := range all {
+			all[i] = rows.AppendRow(make([]any, 0, len(cols)), i)
+		}
+		return copyRows(ctx, conn, table, cols, all)
+	case s.DB.Dialect == store.SQLite:
+		return store.InsertRows(ctx, tx, table, cols, rows, tail)
+	}
+	ins := newBulk(ctx, tx, s.DB.Dialect, table, cols, tail)
+	for i := 0; i < n; i++ {
+		ins.args = rows.AppendRow(ins.args, i)
+		if err := ins.add(); err != nil {
+			return err
+		}
+	}
+	return ins.flush()
+}
+
+// recordRows and sessionRows are store.Rows over a batch's records and
+// sessions, in id order: what storeRows writes, and what SQLite reads from
+// the slice itself (store.InsertRows).
 type (
 	recordRows struct {
 		recs  []ContactRecord

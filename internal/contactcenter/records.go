@@ -89,10 +89,6 @@ var recordColumns = []string{"id", "stream_id", "call_id", "visit", "queue", "qu
 	"offered_at", "answered_at", "ended_at", "wait_ms", "talk_ms", "hold_ms", "acw_ms", "acw_measured", "outcome", "reason", "agent", "agent_id",
 	"ring_attempts", "unanswered", "transfer_kind", "transfer_target", "ended_by", "exit_key", "partial", "truncated", "first_event", "last_event"}
 
-func (r *ContactRecord) values() []any {
-	return r.appendValues(make([]any, 0, len(recordColumns)))
-}
-
 // appendValues appends the recordColumns values to dst: a bulk insert
 // fills its argument list without a slice per record.
 func (r *ContactRecord) appendValues(dst []any) []any {
@@ -125,10 +121,6 @@ func scanRecord(row store.Scanner) (ContactRecord, error) {
 }
 
 var sessionColumns = []string{"id", "stream_id", "agent", "agent_id", "queue", "queue_id", "kind", "reason", "start_at", "end_at", "partial", "truncated"}
-
-func (s *AgentSession) values() []any {
-	return s.appendValues(make([]any, 0, len(sessionColumns)))
-}
 
 // appendValues appends the sessionColumns values to dst.
 func (s *AgentSession) appendValues(dst []any) []any {
