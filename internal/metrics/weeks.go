@@ -103,11 +103,7 @@ func (s *Service) rollupWeeks(ctx context.Context, ds []localDay, loc *time.Loca
 	if err != nil {
 		return 0, err
 	}
-	weeks := wholeWeeks(ds, marks)
-	if len(weeks) == 0 {
-		return 0, nil
-	}
-	done, err := s.readDone(ctx, "metric_weeks_done", mondays(weeks), loc)
+	summed, err := s.servableWeeks(ctx, ds, marks, loc)
 	if err != nil {
 		return 0, err
 	}
@@ -118,21 +114,20 @@ func (s *Service) rollupWeeks(ctx context.Context, ds []localDay, loc *time.Loca
 		}
 	}
 	slices.Sort(keys)
-	summed := 0
-	for _, w := range weeks {
-		sum := weekMarks(w, marks)
-		if n, ok := done[w[0].name]; ok && n == sum {
+	n := 0
+	for _, w := range wholeWeeks(ds, marks) {
+		if _, ok := summed[w[0].name]; ok {
 			continue
 		}
-		ok, err := s.sumWeek(ctx, w, sum, keys, loc)
+		ok, err := s.sumWeek(ctx, w, weekMarks(w, marks), keys, loc)
 		if err != nil {
-			return summed, err
+			return n, err
 		}
 		if ok {
-			summed++
+			n++
 		}
 	}
-	return summed, nil
+	return n, nil
 }
 
 // sumWeek writes a week's sums from its days, if the days are still those
