@@ -293,15 +293,6 @@ func backlogAtEnds(ctx context.Context, s *Service, ends []int64, by string) (ma
 	if by == BySegment {
 		join = ` JOIN customers cu ON cu.id = c.customer_id`
 	}
-	rows, err := s.DB.Read.QueryContext(ctx, `SELECT `+cols+` FROM `+openCases(s.DB.Dialect, "cases_open_backlog")+join+`
-		WHERE c.status IN `+openStatuses+` AND c.created_at < $1
-		UNION ALL
-		SELECT `+cols+` FROM cases c`+join+`
-		WHERE c.resolved_at >= $2 AND c.created_at < $1 AND c.status NOT IN `+openStatuses, last, first)
-	if err != nil {
-		return nil, fmt.Errorf("backlog: %w", err)
-	}
-	defer rows.Close()
 	type acc struct {
 		ages          []int64
 		over, totalMS int64
@@ -310,11 +301,15 @@ func backlogAtEnds(ctx context.Context, s *Service, ends []int64, by string) (ma
 	for i := range byPeriod {
 		byPeriod[i] = map[string]*acc{}
 	}
-	for rows.Next() {
+	err := store.EachRow(ctx, s.DB.Read, `SELECT `+cols+` FROM `+openCases(s.DB.Dialect, "cases_open_backlog")+join+`
+		WHERE c.status IN `+openStatuses+` AND c.created_at < $1
+		UNION ALL
+		SELECT `+cols+` FROM cases c`+join+`
+		WHERE c.resolved_at >= $2 AND c.created_at < $1 AND c.status NOT IN `+openStatuses, []any{last, first}, func(rows *sql.Rows) error {
 		var cut string
 		var created, due, resolved, closed int64
 		if err := rows.Scan(&cut, &created, &due, &resolved, &closed); err != nil {
-			return nil, fmt.Errorf("backlog: %w", err)
+			return err
 		}
 		for i, end := range ends {
 			open := created < end && (resolved == 0 || resolved >= end) && (closed == 0 || closed >= end)
@@ -332,8 +327,9 @@ func backlogAtEnds(ctx context.Context, s *Service, ends []int64, by string) (ma
 				a.over++
 			}
 		}
-	}
-	if err := rows.Err(); err != nil {
+		return nil
+	})
+	if err != nil {
 		return nil, fmt.Errorf("backlog: %w", err)
 	}
 	out := map[int][]counts{}
