@@ -3,26 +3,38 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"math"
+	"reflect"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unsafe"
 
-	"modernc.org/sqlite/vtab"
+	"modernc.org/libc"
+	sqlite3 "modernc.org/sqlite/lib"
 )
 
 // Bulk rows from Go into SQLite without binding each value. Through
-// database/sql and modernc.org/sqlite a bound value costs a lock, a
-// conversion, a C copy and a free; for the 2.7M contact records of a year
-// of queue_log (33 values each) binding was half the writer's time. A
-// virtual table whose cursor reads a Go slice lets one
-// INSERT ... SELECT ... FROM it carry a whole batch: SQLite asks for each
-// value once, with no statement to bind, step and reset per 29 rows. In a
-// benchmark of 30,000 records a transaction: 93k rows/s with multi-row
-// INSERTs, 140k rows/s through the virtual table (JSON through json_each
-// was 19k rows/s). On PostgreSQL COPY does this job.
+// database/sql and modernc.org/sqlite a bound value costs a conversion, a
+// lock, a C copy and a free, and each row a step and a reset with a fresh
+// seek of the table's b-tree. A virtual table whose cursor reads the Go
+// slice lets one INSERT ... SELECT ... FROM it carry a whole batch: SQLite
+// asks for each value once and appends row after row. For the 2.7M contact
+// records of a year of queue_log (33 values each) this is most of the
+// import's writer.
+//
+// The module is written against SQLite's C interface (modernc.org/sqlite/lib)
+// rather than the driver's vtab package, whose column callback takes a
+// read lock and a look-up in a global map, boxes the value and copies
+// every text into C memory: a third of the writer's time. Here a value
+// costs an atomic load and a type switch, and a text is handed to SQLite
+// as a pointer to the Go string's bytes (SQLITE_STATIC), which SQLite
+// copies into the record it builds; the rows outlive the statement. On
+// PostgreSQL COPY does this job.
 
 // Rows are rows to insert with InsertRows.
 type Rows interface {
@@ -37,21 +49,6 @@ type Rows interface {
 // database file never holds it.
 const rowsModule = "anchor_rows"
 
-func init() {
-	if err := vtab.RegisterModule(nil, rowsModule, rowsVtab{}); err != nil {
-		panic(fmt.Sprintf("store: register %s: %v", rowsModule, err))
-	}
-}
-
-// feeds holds the Rows of the InsertRows calls running, by handle: the
-// statement names its rows by handle (the table's hidden column feed),
-// since a virtual table cannot take a Go value as an argument.
-var feeds = struct {
-	sync.Mutex
-	next atomic.Int64
-	m    map[int64]feed
-}{m: map[int64]feed{}}
-
 // InsertRows inserts rows into table's cols, with tail after the SELECT
 // (an ON CONFLICT clause, or ""), in tx, which must be a SQLite
 // transaction: one statement for all the rows.
@@ -59,180 +56,415 @@ func InsertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	if rows.Len() == 0 {
 		return nil
 	}
-	vt := "temp." + rowsModule + "_" + strconv.Itoa(len(cols))
-	if _, err := tx.ExecContext(ctx, `CREATE VIRTUAL TABLE IF NOT EXISTS `+vt+` USING `+rowsModule+`(`+strconv.Itoa(len(cols))+`)`); err != nil {
-		return fmt.Errorf("insert rows into %s: %w", table, err)
-	}
-	empty, err := textNotNull(ctx, tx, table, cols)
-	if err != nil {
-		return fmt.Errorf("insert rows into %s: %w", table, err)
-	}
-	h := feeds.next.Add(1)
-	feeds.Lock()
-	feeds.m[h] = feed{rows: rows, emptyAsNull: empty}
-	feeds.Unlock()
-	defer func() {
-		feeds.Lock()
-		delete(feeds.m, h)
-		feeds.Unlock()
-	}()
 	sel := make([]string, len(cols))
 	for i := range cols {
 		sel[i] = "c" + strconv.Itoa(i)
-		if empty[i] {
-			sel[i] = "ifnull(" + sel[i] + ", '')"
-		}
 	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+strings.Join(cols, ", ")+`) SELECT `+strings.Join(sel, ", ")+
-		` FROM `+vt+` WHERE feed = $1 `+tail, h); err != nil {
+	query := `INSERT INTO ` + table + ` (` + strings.Join(cols, ", ") + `) SELECT ` + strings.Join(sel, ", ") +
+		` FROM temp.` + rowsModule + `_` + strconv.Itoa(len(cols)) + ` WHERE feed = $1 ` + tail
+	// The rows travel to the connection of tx as they are
+	// (cachingConn.CheckNamedValue), which runs query with their feed.
+	if _, err := tx.ExecContext(ctx, query, &feed{rows: rows, n: len(cols)}); err != nil {
 		return fmt.Errorf("insert rows into %s: %w", table, err)
 	}
 	return nil
 }
 
-// textNotNull reports which of table's cols are TEXT NOT NULL. Their
-// empty strings cross into SQLite as NULL, put back to ” by the SELECT:
-// a text value crosses as a C copy, allocated and freed, and half the
-// text values of a contact record are empty. (A nil given for such a
-// column, which its NOT NULL would refuse, is stored as ” instead.)
-func textNotNull(ctx context.Context, tx *sql.Tx, table string, cols []string) ([]bool, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT name, upper(type), "notnull" FROM pragma_table_info($1)`, table)
-	if err != nil {
-		return nil, err
+// feed is one InsertRows call's rows, read by the cursor of the statement
+// that inserts them.
+type feed struct {
+	rows Rows
+	n    int
+	// i is the cursor's row; cur holds the values of row at (-1: none).
+	i   int
+	at  int
+	cur []any
+}
+
+// row returns the values of the cursor's row.
+func (f *feed) row() ([]any, error) {
+	if f.at != f.i {
+		f.cur = f.rows.AppendRow(f.cur[:0], f.i)
+		f.at = f.i
+		if len(f.cur) != f.n {
+			return nil, fmt.Errorf("row %d has %d values, not %d", f.i, len(f.cur), f.n)
+		}
 	}
-	defer rows.Close()
-	text := map[string]bool{}
-	for rows.Next() {
-		var name, typ string
-		var notNull bool
-		if err := rows.Scan(&name, &typ, &notNull); err != nil {
+	return f.cur, nil
+}
+
+// feeds are the feeds of the InsertRows statements running, by slot: the
+// statement names its feed by slot (the hidden column feed), since SQLite
+// calls the module's functions with C values only. A slot is taken for
+// the statement's run and given back after; reading one is an atomic
+// load, not a lock.
+var feeds = func() *feedSlots {
+	s := &feedSlots{free: make(chan int, len(feedSlots{}.slots))}
+	for i := range s.slots {
+		s.free <- i
+	}
+	return s
+}()
+
+type feedSlots struct {
+	slots [64]atomic.Pointer[feed]
+	free  chan int
+}
+
+// run runs fn with f in a slot, whose number it is given.
+func (s *feedSlots) run(ctx context.Context, f *feed, fn func(slot int) error) error {
+	var slot int
+	select {
+	case slot = <-s.free:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	s.slots[slot].Store(f)
+	defer func() {
+		s.slots[slot].Store(nil)
+		s.free <- slot
+	}()
+	return fn(slot)
+}
+
+// get returns the feed in slot, or nil.
+func (s *feedSlots) get(slot int64) *feed {
+	if slot < 0 || slot >= int64(len(s.slots)) {
+		return nil
+	}
+	return s.slots[slot].Load()
+}
+
+// insertRows runs query, an InsertRows statement, on c with f's rows.
+func (c *cachingConn) insertRows(ctx context.Context, query string, f *feed) (driver.Result, error) {
+	if c.raw == nil {
+		raw, err := rawOf(c.Conn)
+		if err != nil {
 			return nil, err
 		}
-		text[name] = notNull && strings.Contains(typ, "TEXT")
+		if err := raw.register(); err != nil {
+			return nil, err
+		}
+		c.raw = raw
 	}
-	if err := rows.Err(); err != nil {
+	vt := "temp." + rowsModule + "_" + strconv.Itoa(f.n)
+	if err := c.raw.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ` + vt + ` USING ` + rowsModule + `(` + strconv.Itoa(f.n) + `)`); err != nil {
 		return nil, err
 	}
-	out := make([]bool, len(cols))
-	for i, c := range cols {
-		out[i] = text[c]
-	}
-	return out, nil
+	f.at = -1
+	var res driver.Result
+	err := feeds.run(ctx, f, func(slot int) error {
+		e, owned, err := c.stmt(ctx, query)
+		if err != nil {
+			return err
+		}
+		if owned {
+			defer e.stmt.Close()
+		}
+		res, err = e.stmt.(driver.StmtExecContext).ExecContext(ctx, []driver.NamedValue{{Ordinal: 1, Value: int64(slot)}})
+		return err
+	})
+	return res, err
 }
 
-// feed is one InsertRows call's rows, and which columns send "" as NULL.
-type feed struct {
-	rows        Rows
-	emptyAsNull []bool
+// rawConn is the C-level handle of a modernc.org/sqlite connection and
+// the thread state its calls run in. The driver does not export them; they
+// are read from its connection by field name, and a driver whose
+// connection no longer has them fails InsertRows with errNoHandle (which
+// the tests catch on an upgrade) rather than guessing.
+type rawConn struct {
+	tls *libc.TLS
+	db  uintptr
 }
 
-// rowsVtab is the module: its tables have columns c0 .. c(n-1) and the
-// hidden column feed, which a query must constrain to a handle.
-type rowsVtab struct{}
+var errNoHandle = errors.New("store: no SQLite handle in this version of modernc.org/sqlite")
 
-func (m rowsVtab) Create(ctx vtab.Context, args []string) (vtab.Table, error) {
-	// args: module, database, table, then the column count.
-	if len(args) != 4 {
-		return nil, fmt.Errorf("%s: want one argument, the number of columns", rowsModule)
+// rawOf returns the handle of c, a modernc.org/sqlite connection.
+func rawOf(c driver.Conn) (*rawConn, error) {
+	v := reflect.ValueOf(c)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return nil, fmt.Errorf("%w: %T", errNoHandle, c)
 	}
-	n, err := strconv.Atoi(strings.TrimSpace(args[3]))
-	if err != nil || n < 1 {
-		return nil, fmt.Errorf("%s: bad column count %q", rowsModule, args[3])
+	db, tls := v.Elem().FieldByName("db"), v.Elem().FieldByName("tls")
+	if !db.IsValid() || db.Kind() != reflect.Uintptr || db.Uint() == 0 ||
+		!tls.IsValid() || tls.Type() != reflect.TypeFor[*libc.TLS]() || tls.IsNil() {
+		return nil, fmt.Errorf("%w: %T", errNoHandle, c)
+	}
+	return &rawConn{tls: (*libc.TLS)(tls.UnsafePointer()), db: uintptr(db.Uint())}, nil
+}
+
+// register makes the module known to the connection.
+func (r *rawConn) register() error {
+	z, err := libc.CString(rowsModule)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(r.tls, z)
+	if rc := sqlite3.Xsqlite3_create_module_v2(r.tls, r.db, z, uintptr(unsafe.Pointer(rowsModuleTable())), 0, 0); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("register %s: %w", rowsModule, r.err(rc))
+	}
+	return nil
+}
+
+// exec runs query, a statement without parameters or results.
+func (r *rawConn) exec(query string) error {
+	z, err := libc.CString(query)
+	if err != nil {
+		return err
+	}
+	defer libc.Xfree(r.tls, z)
+	if rc := sqlite3.Xsqlite3_exec(r.tls, r.db, z, 0, 0, 0); rc != sqlite3.SQLITE_OK {
+		return fmt.Errorf("%s: %w", query, r.err(rc))
+	}
+	return nil
+}
+
+// err is the error of result code rc, with the connection's message.
+func (r *rawConn) err(rc int32) error {
+	return fmt.Errorf("%s (%d)", libc.GoString(sqlite3.Xsqlite3_errmsg(r.tls, r.db)), rc)
+}
+
+// The module's C side. SQLite holds its function table for as long as a
+// connection may use it: it is made once and kept for the life of the
+// process (Go memory does not move). Its tables and cursors are C structs
+// allocated by SQLite's allocator: a table knows its column count, a
+// cursor its feed's slot.
+var rowsModuleTable = sync.OnceValue(func() *sqlite3.Sqlite3_module {
+	return &sqlite3.Sqlite3_module{
+		FiVersion:    1,
+		FxCreate:     cFunc(rowsConnect),
+		FxConnect:    cFunc(rowsConnect),
+		FxBestIndex:  cFunc(rowsBestIndex),
+		FxDisconnect: cFunc(rowsFree),
+		FxDestroy:    cFunc(rowsFree),
+		FxOpen:       cFunc(rowsOpen),
+		FxClose:      cFunc(rowsFree),
+		FxFilter:     cFunc(rowsFilter),
+		FxNext:       cFunc(rowsNext),
+		FxEof:        cFunc(rowsEOF),
+		FxColumn:     cFunc(rowsColumn),
+		FxRowid:      cFunc(rowsRowid),
+	}
+})
+
+// rowsTableC and rowsCursorC extend SQLite's sqlite3_vtab and
+// sqlite3_vtab_cursor, which they begin with.
+type (
+	rowsTableC struct {
+		_ sqlite3.Tsqlite3_vtab // SQLite's part
+		n int32
+	}
+	rowsCursorC struct {
+		base sqlite3.Tsqlite3_vtab_cursor
+		n    int32
+		slot int32
+	}
+)
+
+// cAt is the Go view of the C struct at p. (Through a pointer to p, not a
+// conversion of p itself, which vet rightly distrusts for Go memory: p is
+// SQLite's, outside the Go heap.)
+func cAt[T any](p uintptr) *T { return (*T)(*(*unsafe.Pointer)(unsafe.Pointer(&p))) }
+
+// cFunc is the C function pointer of a Go function, as modernc.org/libc
+// represents one: the function value's address.
+func cFunc[T any](f T) uintptr {
+	return *(*uintptr)(unsafe.Pointer(&struct{ f T }{f}))
+}
+
+// rowsConnect is xCreate and xConnect: the table's argument (argv[3]) is
+// its column count; the hidden column feed follows the columns.
+func rowsConnect(tls *libc.TLS, db, _ uintptr, argc int32, argv, ppVtab, pzErr uintptr) int32 {
+	n := 0
+	if argc == 4 {
+		n, _ = strconv.Atoi(strings.TrimSpace(libc.GoString(*cAt[uintptr](argv + 3*unsafe.Sizeof(uintptr(0))))))
+	}
+	if n < 1 || n > math.MaxInt16 {
+		setErr(tls, pzErr, rowsModule+": want one argument, the number of columns")
+		return sqlite3.SQLITE_ERROR
 	}
 	cols := make([]string, n, n+1)
 	for i := range cols {
 		cols[i] = "c" + strconv.Itoa(i)
 	}
-	cols = append(cols, "feed HIDDEN")
-	if err := ctx.Declare("CREATE TABLE x (" + strings.Join(cols, ", ") + ")"); err != nil {
-		return nil, err
+	z, err := libc.CString("CREATE TABLE x (" + strings.Join(append(cols, "feed HIDDEN"), ", ") + ")")
+	if err != nil {
+		return sqlite3.SQLITE_NOMEM
 	}
-	return rowsTable{n: n}, nil
+	defer libc.Xfree(tls, z)
+	if rc := sqlite3.Xsqlite3_declare_vtab(tls, db, z); rc != sqlite3.SQLITE_OK {
+		return rc
+	}
+	p := sqlite3.Xsqlite3_malloc(tls, int32(unsafe.Sizeof(rowsTableC{})))
+	if p == 0 {
+		return sqlite3.SQLITE_NOMEM
+	}
+	*cAt[rowsTableC](p) = rowsTableC{n: int32(n)}
+	*cAt[uintptr](ppVtab) = p
+	return sqlite3.SQLITE_OK
 }
 
-func (m rowsVtab) Connect(ctx vtab.Context, args []string) (vtab.Table, error) {
-	return m.Create(ctx, args)
+// setErr sets *pzErr to msg, in memory SQLite frees.
+func setErr(tls *libc.TLS, pzErr uintptr, msg string) {
+	p := sqlite3.Xsqlite3_malloc(tls, int32(len(msg)+1))
+	if p == 0 {
+		return
+	}
+	b := unsafe.Slice(cAt[byte](p), len(msg)+1)
+	b[copy(b, msg)] = 0
+	*cAt[uintptr](pzErr) = p
 }
 
-type rowsTable struct{ n int }
-
-// BestIndex takes the plan with feed = ? only: without it there is
+// rowsBestIndex takes the plan with feed = ? only: without it there is
 // nothing to read.
-func (t rowsTable) BestIndex(info *vtab.IndexInfo) error {
-	for i, c := range info.Constraints {
-		if c.Usable && c.Op == vtab.OpEQ && c.Column == t.n {
-			info.Constraints[i].ArgIndex = 0
-			info.Constraints[i].Omit = true
-			info.IdxNum = 1
-			info.EstimatedCost = 1
-			return nil
+func rowsBestIndex(tls *libc.TLS, pVtab, pInfo uintptr) int32 {
+	n := cAt[rowsTableC](pVtab).n
+	info := cAt[sqlite3.Tsqlite3_index_info](pInfo)
+	for i := range uintptr(info.FnConstraint) {
+		c := cAt[sqlite3.Tsqlite3_index_constraint](info.FaConstraint + i*unsafe.Sizeof(sqlite3.Tsqlite3_index_constraint{}))
+		if c.Fusable != 0 && c.Fop == sqlite3.SQLITE_INDEX_CONSTRAINT_EQ && c.FiColumn == n {
+			u := cAt[sqlite3.Tsqlite3_index_constraint_usage](info.FaConstraintUsage + i*unsafe.Sizeof(sqlite3.Tsqlite3_index_constraint_usage{}))
+			u.FargvIndex, u.Fomit = 1, 1
+			info.FidxNum, info.FestimatedCost = 1, 1
+			return sqlite3.SQLITE_OK
 		}
 	}
-	info.IdxNum = 0
-	info.EstimatedCost = 1e18
-	return nil
+	info.FidxNum, info.FestimatedCost = 0, 1e18
+	return sqlite3.SQLITE_OK
 }
 
-func (t rowsTable) Open() (vtab.Cursor, error) { return &rowsCursor{n: t.n}, nil }
-func (t rowsTable) Disconnect() error          { return nil }
-func (t rowsTable) Destroy() error             { return nil }
-
-// rowsCursor walks one Rows, holding the values of the current row.
-type rowsCursor struct {
-	n           int
-	rows        Rows
-	emptyAsNull []bool
-	i           int
-	cur         []any
-	at          int // the row cur holds, -1 when none
+// rowsFree is xDisconnect, xDestroy and xClose.
+func rowsFree(tls *libc.TLS, p uintptr) int32 {
+	sqlite3.Xsqlite3_free(tls, p)
+	return sqlite3.SQLITE_OK
 }
 
-var errNoFeed = errors.New(rowsModule + ": a query must say feed = handle")
-
-func (c *rowsCursor) Filter(idxNum int, _ string, vals []vtab.Value) error {
-	c.rows, c.i, c.at = nil, 0, -1
-	if idxNum != 1 || len(vals) != 1 {
-		return errNoFeed
+func rowsOpen(tls *libc.TLS, pVtab, ppCursor uintptr) int32 {
+	p := sqlite3.Xsqlite3_malloc(tls, int32(unsafe.Sizeof(rowsCursorC{})))
+	if p == 0 {
+		return sqlite3.SQLITE_NOMEM
 	}
-	h, ok := vals[0].(int64)
-	if !ok {
-		return errNoFeed
-	}
-	feeds.Lock()
-	f := feeds.m[h]
-	feeds.Unlock()
-	c.rows, c.emptyAsNull = f.rows, f.emptyAsNull
-	if c.rows == nil {
-		return fmt.Errorf("%s: no rows under handle %d", rowsModule, h)
-	}
-	return nil
+	*cAt[rowsCursorC](p) = rowsCursorC{base: sqlite3.Tsqlite3_vtab_cursor{FpVtab: pVtab}, n: cAt[rowsTableC](pVtab).n, slot: -1}
+	*cAt[uintptr](ppCursor) = p
+	return sqlite3.SQLITE_OK
 }
 
-func (c *rowsCursor) Next() error { c.i++; return nil }
-
-func (c *rowsCursor) Eof() bool { return c.rows == nil || c.i >= c.rows.Len() }
-
-func (c *rowsCursor) Column(col int) (vtab.Value, error) {
-	if col >= c.n {
-		return nil, nil // feed: read only when a query selects it
+// rowsFilter starts the cursor on the feed whose slot the query gives.
+func rowsFilter(tls *libc.TLS, pCursor uintptr, idxNum int32, _ uintptr, argc int32, argv uintptr) int32 {
+	c := cAt[rowsCursorC](pCursor)
+	c.slot = -1
+	if idxNum != 1 || argc != 1 {
+		return vtabErr(tls, c, rowsModule+": a query must say feed = slot")
 	}
-	if c.at != c.i {
-		c.cur = c.rows.AppendRow(c.cur[:0], c.i)
-		c.at = c.i
-		if len(c.cur) != c.n {
-			return nil, fmt.Errorf("%s: row %d has %d values, not %d", rowsModule, c.i, len(c.cur), c.n)
+	slot := sqlite3.Xsqlite3_value_int64(tls, *cAt[uintptr](argv))
+	f := feeds.get(slot)
+	if f == nil {
+		return vtabErr(tls, c, fmt.Sprintf("%s: no rows in slot %d", rowsModule, slot))
+	}
+	c.slot, f.i, f.at = int32(slot), 0, -1
+	return sqlite3.SQLITE_OK
+}
+
+// vtabErr reports msg as the error of c's table.
+func vtabErr(tls *libc.TLS, c *rowsCursorC, msg string) int32 {
+	t := cAt[sqlite3.Tsqlite3_vtab](c.base.FpVtab)
+	if t.FzErrMsg != 0 {
+		sqlite3.Xsqlite3_free(tls, t.FzErrMsg)
+	}
+	setErr(tls, uintptr(unsafe.Pointer(&t.FzErrMsg)), msg)
+	return sqlite3.SQLITE_ERROR
+}
+
+func rowsNext(_ *libc.TLS, pCursor uintptr) int32 {
+	if f := feeds.get(int64(cAt[rowsCursorC](pCursor).slot)); f != nil {
+		f.i++
+	}
+	return sqlite3.SQLITE_OK
+}
+
+func rowsEOF(_ *libc.TLS, pCursor uintptr) int32 {
+	if f := feeds.get(int64(cAt[rowsCursorC](pCursor).slot)); f != nil && f.i < f.rows.Len() {
+		return 0
+	}
+	return 1
+}
+
+// emptyText is what an empty text points to: a text needs a non-nil
+// pointer, or SQLite takes it for NULL.
+var emptyText = [1]byte{}
+
+// rowsColumn gives SQLite value col of the cursor's row.
+func rowsColumn(tls *libc.TLS, pCursor, ctx uintptr, col int32) int32 {
+	c := cAt[rowsCursorC](pCursor)
+	f := feeds.get(int64(c.slot))
+	if f == nil || col >= c.n {
+		// feed: read only when a query selects it.
+		sqlite3.Xsqlite3_result_int64(tls, ctx, int64(c.slot))
+		return sqlite3.SQLITE_OK
+	}
+	vals, err := f.row()
+	if err != nil {
+		resultErr(tls, ctx, rowsModule+": "+err.Error())
+		return sqlite3.SQLITE_ERROR
+	}
+	switch v := vals[col].(type) {
+	case nil:
+		sqlite3.Xsqlite3_result_null(tls, ctx)
+	case int64:
+		sqlite3.Xsqlite3_result_int64(tls, ctx, v)
+	case bool:
+		var b int64
+		if v {
+			b = 1
 		}
+		sqlite3.Xsqlite3_result_int64(tls, ctx, b)
+	case float64:
+		sqlite3.Xsqlite3_result_double(tls, ctx, v)
+	case string:
+		if len(v) > math.MaxInt32 {
+			sqlite3.Xsqlite3_result_error_toobig(tls, ctx)
+			break
+		}
+		p := uintptr(unsafe.Pointer(&emptyText[0]))
+		if v != "" {
+			p = uintptr(unsafe.Pointer(unsafe.StringData(v)))
+		}
+		sqlite3.Xsqlite3_result_text(tls, ctx, p, int32(len(v)), sqlite3.SQLITE_STATIC)
+	case []byte:
+		if v == nil {
+			sqlite3.Xsqlite3_result_null(tls, ctx)
+			break
+		}
+		if len(v) > math.MaxInt32 {
+			sqlite3.Xsqlite3_result_error_toobig(tls, ctx)
+			break
+		}
+		p := uintptr(unsafe.Pointer(&emptyText[0]))
+		if len(v) > 0 {
+			p = uintptr(unsafe.Pointer(&v[0]))
+		}
+		sqlite3.Xsqlite3_result_blob(tls, ctx, p, int32(len(v)), sqlite3.SQLITE_STATIC)
+	default:
+		resultErr(tls, ctx, fmt.Sprintf("%s: row %d, column %d: unsupported %T", rowsModule, f.i, col, v))
+		return sqlite3.SQLITE_ERROR
 	}
-	v := c.cur[col]
-	if s, ok := v.(string); ok && s == "" && c.emptyAsNull[col] {
-		return nil, nil
-	}
-	return v, nil
+	return sqlite3.SQLITE_OK
 }
 
-func (c *rowsCursor) Rowid() (int64, error) { return int64(c.i), nil }
+// resultErr makes msg the error of a column's value.
+func resultErr(tls *libc.TLS, ctx uintptr, msg string) {
+	z, err := libc.CString(msg)
+	if err != nil {
+		sqlite3.Xsqlite3_result_error_nomem(tls, ctx)
+		return
+	}
+	defer libc.Xfree(tls, z)
+	sqlite3.Xsqlite3_result_error(tls, ctx, z, -1)
+}
 
-func (c *rowsCursor) Close() error {
-	c.rows, c.emptyAsNull, c.cur = nil, nil, nil
-	return nil
+func rowsRowid(_ *libc.TLS, pCursor, pRowid uintptr) int32 {
+	if f := feeds.get(int64(cAt[rowsCursorC](pCursor).slot)); f != nil {
+		*cAt[int64](pRowid) = int64(f.i)
+	}
+	return sqlite3.SQLITE_OK
 }

@@ -29,6 +29,29 @@ func (r testRows) AppendRow(dst []any, i int) []any {
 	return append(dst, r[i].id, r[i].n, r[i].flag, r[i].tag, r[i].note, r[i].data)
 }
 
+// shortRows leave out the last value of their third row; oddRows give
+// their second row's n as an int, which is not a value InsertRows takes.
+type (
+	shortRows struct{ testRows }
+	oddRows   struct{ testRows }
+)
+
+func (r shortRows) AppendRow(dst []any, i int) []any {
+	dst = r.testRows.AppendRow(dst, i)
+	if i == 2 {
+		dst = dst[:len(dst)-1]
+	}
+	return dst
+}
+
+func (r oddRows) AppendRow(dst []any, i int) []any {
+	dst = r.testRows.AppendRow(dst, i)
+	if i == 1 {
+		dst[1] = int(r.testRows[i].n)
+	}
+	return dst
+}
+
 func TestInsertRows(t *testing.T) {
 	ctx := context.Background()
 	db := storetest.OpenSQLite(t)
@@ -82,6 +105,43 @@ func TestInsertRows(t *testing.T) {
 	t.Run("Empty", func(t *testing.T) {
 		if err := insert(nil); err != nil {
 			t.Fatal(err)
+		}
+	})
+	t.Run("ErrRow", func(t *testing.T) {
+		for _, tc := range []struct {
+			name string
+			rows store.Rows
+			want string
+		}{
+			{"Short", shortRows{rows[:3]}, "row 2 has 5 values, not 6"},
+			{"Unsupported", oddRows{rows[:3]}, "row 1, column 1: unsupported int"},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := db.Tx(ctx, func(tx *sql.Tx) error {
+					if _, err := tx.ExecContext(ctx, `DELETE FROM t`); err != nil {
+						return err
+					}
+					return store.InsertRows(ctx, tx, "t", cols, tc.rows, "")
+				})
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("got %v, want an error saying %q", err, tc.want)
+				}
+				var n int
+				if err := db.Read.QueryRowContext(ctx, `SELECT COUNT(*) FROM t`).Scan(&n); err != nil || n != 5000 {
+					t.Fatalf("rows after the failed insert: %d (%v), want the 5000 from before", n, err)
+				}
+			})
+		}
+	})
+	t.Run("ErrNoFeed", func(t *testing.T) {
+		// The module's table exists on the writer's connection (temp schema);
+		// read without a feed, it says what is missing.
+		err := db.Tx(ctx, func(tx *sql.Tx) error {
+			var n int
+			return tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM temp.anchor_rows_6`).Scan(&n)
+		})
+		if err == nil || !strings.Contains(err.Error(), "a query must say feed = slot") {
+			t.Fatalf("got %v, want the module's error", err)
 		}
 	})
 	t.Run("ErrRolledBack", func(t *testing.T) {

@@ -43,6 +43,9 @@ type cachedStmt struct {
 type cachingConn struct {
 	driver.Conn
 	stmts map[string]*cachedStmt
+	// raw is the connection's C-level handle, for InsertRows; nil until
+	// first used.
+	raw *rawConn
 }
 
 var (
@@ -53,6 +56,7 @@ var (
 	_ driver.SessionResetter    = (*cachingConn)(nil)
 	_ driver.Validator          = (*cachingConn)(nil)
 	_ driver.Pinger             = (*cachingConn)(nil)
+	_ driver.NamedValueChecker  = (*cachingConn)(nil)
 )
 
 // stmt returns the cached statement of query, preparing it on first use.
@@ -105,7 +109,21 @@ func (c *cachingConn) QueryContext(ctx context.Context, query string, args []dri
 	}}, nil
 }
 
+// CheckNamedValue lets InsertRows' rows through to ExecContext as they
+// are; every other value gets database/sql's usual conversion.
+func (c *cachingConn) CheckNamedValue(nv *driver.NamedValue) error {
+	if _, ok := nv.Value.(*feed); ok {
+		return nil
+	}
+	return driver.ErrSkip
+}
+
 func (c *cachingConn) ExecContext(ctx context.Context, query string, args []driver.NamedValue) (driver.Result, error) {
+	if len(args) == 1 {
+		if f, ok := args[0].Value.(*feed); ok {
+			return c.insertRows(ctx, query, f)
+		}
+	}
 	e, owned, err := c.stmt(ctx, query)
 	if err != nil {
 		return nil, err
