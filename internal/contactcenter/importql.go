@@ -433,16 +433,15 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// checkpoint is the file's position now, for the current batch.
-func (im *importer) checkpoint(fr *fileRun) *fileCheckpoint {
-	st := fr.r.State()
+// checkpoint is the file's position at m, for the current batch.
+func (im *importer) checkpoint(fr *fileRun, m *readerMark) *fileCheckpoint {
+	st := m.state
 	raw, _ := json.Marshal(st)
-	errs := fr.r.Errors()
-	for _, e := range errs[fr.errIdx:] {
+	for _, e := range m.errs[min(fr.errIdx, len(m.errs)):] {
 		im.cur.errors = append(im.cur.errors, lineError{line: int64(e.Line), message: e.Err.Error()})
 		fr.rep.Errors = append(fr.rep.Errors, e)
 	}
-	fr.errIdx = len(errs)
+	fr.errIdx = len(m.errs)
 	newLines := st.Lines - fr.lines
 	fr.lines = st.Lines
 	fr.rep.Lines += int64(newLines)
@@ -469,43 +468,47 @@ func (im *importer) file(ctx context.Context, path string, follow bool) error {
 	if fr.r == nil {
 		return nil // an empty file
 	}
-	chunk := make([]queuelog.Event, 0, 512)
-	startOffset := fr.r.Offset()
 	for {
-		e, ok := fr.r.Next()
-		if ok {
-			chunk = append(chunk, e)
-			if len(chunk) < cap(chunk) {
-				continue
+		// Read to the end of what the file has now, a chunk ahead.
+		offset := fr.r.Offset()
+		stop := make(chan struct{})
+		chunks := readAhead(ctx, fr.r, fr.lines, im.opt.BatchLines, stop)
+		quit := func(err error) error {
+			close(stop)
+			for range chunks {
 			}
-		}
-		if err := im.process(ctx, fr, chunk); err != nil {
 			return err
 		}
-		chunk = chunk[:0]
-		im.bytesDone += fr.r.Offset() - startOffset
-		startOffset = fr.r.Offset()
-		im.tick(fr.path)
-		im.liveLines = fr.r.Lines() - fr.lines
-		if im.liveLines >= im.opt.BatchLines {
-			if err := im.cut(im.checkpoint(fr)); err != nil {
-				return err
+		var last readChunk
+		for c := range chunks {
+			if err := im.process(ctx, fr, c.events, c.keys); err != nil {
+				return quit(err)
 			}
-			fr.loaded = fr.r.Offset()
+			im.bytesDone += c.offset - offset
+			offset = c.offset
+			im.tick(fr.path)
+			im.liveLines = c.lines - fr.lines
+			last = c
+			if c.mark == nil || (c.eof && c.offset == fr.loaded && im.cur.empty() && len(c.mark.errs) <= fr.errIdx) {
+				// (An import of a file already read to its end writes nothing.)
+				continue
+			}
+			if err := im.cut(im.checkpoint(fr, c.mark)); err != nil {
+				return quit(err)
+			}
+			fr.loaded = c.offset
 			im.liveLines = 0
 		}
-		if ok {
-			continue
-		}
-		if err := fr.r.Err(); err != nil {
-			return fmt.Errorf("unable to read %s: %w", path, err)
-		}
-		if fr.r.Offset() != fr.loaded || !im.cur.empty() || len(fr.r.Errors()) > fr.errIdx {
-			// (An import of a file already read to its end writes nothing.)
-			if err := im.cut(im.checkpoint(fr)); err != nil {
-				return err
+		if !last.eof {
+			// Stopped: what was cut is committed, the rest is read again
+			// next time.
+			if follow {
+				return nil
 			}
-			fr.loaded = fr.r.Offset()
+			return ctx.Err()
+		}
+		if last.err != nil {
+			return fmt.Errorf("unable to read %s: %w", path, last.err)
 		}
 		if !follow {
 			return nil
@@ -527,7 +530,6 @@ func (im *importer) file(ctx context.Context, path string, follow bool) error {
 				return err
 			}
 			fr = next
-			startOffset = fr.r.Offset()
 		}
 	}
 }
@@ -556,14 +558,12 @@ func (im *importer) tick(path string) {
 
 // process checks a chunk of events for ones already stored, and feeds the
 // new ones to the Builder and the batch.
-func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.Event) error {
+func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.Event, keys []eventKey) error {
 	if len(chunk) == 0 {
 		return nil
 	}
-	keys := make([]eventKey, len(chunk))
 	var cand []eventKey
 	for i := range chunk {
-		keys[i] = eventKey{store.Millis(chunk[i].Time), chunk[i].KeyHash()}
 		// An event newer than every stored one cannot be stored: only the
 		// rest need a look-up. Appending to a log, that is almost none.
 		if keys[i].at <= im.maxSeen {

@@ -15,6 +15,7 @@ import (
 	"unsafe"
 
 	"modernc.org/libc"
+	"modernc.org/libc/sys/types"
 	sqlite3 "modernc.org/sqlite/lib"
 )
 
@@ -29,12 +30,10 @@ import (
 //
 // The module is written against SQLite's C interface (modernc.org/sqlite/lib)
 // rather than the driver's vtab package, whose column callback takes a
-// read lock and a look-up in a global map, boxes the value and copies
-// every text into C memory: a third of the writer's time. Here a value
-// costs an atomic load and a type switch, and a text is handed to SQLite
-// as a pointer to the Go string's bytes (SQLITE_STATIC), which SQLite
-// copies into the record it builds; the rows outlive the statement. On
-// PostgreSQL COPY does this job.
+// read lock and a look-up in a global map, and allocates and frees C
+// memory for every text: a third of the writer's time. Here a value costs
+// an atomic load and a type switch, and a text a copy into a C buffer that
+// the next text reuses. On PostgreSQL COPY does this job.
 
 // Rows are rows to insert with InsertRows.
 type Rows interface {
@@ -79,6 +78,27 @@ type feed struct {
 	i   int
 	at  int
 	cur []any
+	// buf is C memory of size bytes that a text or blob value is copied
+	// to for SQLite to copy (SQLITE_TRANSIENT): SQLite's code must not be
+	// handed Go memory. Freed by the statement's connection when done.
+	buf  uintptr
+	size int
+}
+
+// cBytes returns v copied to f's C buffer, which grows as needed: the
+// address and the length, or 0 if there is no memory. An empty v gives
+// the buffer's address too, since a nil text or blob is taken for NULL.
+func (f *feed) cBytes(tls *libc.TLS, v string) (uintptr, int32) {
+	if len(v) >= f.size {
+		libc.Xfree(tls, f.buf)
+		f.size = max(256, 2*len(v))
+		if f.buf = libc.Xmalloc(tls, types.Size_t(f.size)); f.buf == 0 {
+			f.size = 0
+			return 0, 0
+		}
+	}
+	copy(unsafe.Slice(cAt[byte](f.buf), len(v)), v)
+	return f.buf, int32(len(v))
 }
 
 // row returns the values of the cursor's row.
@@ -152,6 +172,10 @@ func (c *cachingConn) insertRows(ctx context.Context, query string, f *feed) (dr
 		return nil, err
 	}
 	f.at = -1
+	defer func() {
+		libc.Xfree(c.raw.tls, f.buf)
+		f.buf, f.size = 0, 0
+	}()
 	var res driver.Result
 	err := feeds.run(ctx, f, func(slot int) error {
 		e, owned, err := c.stmt(ctx, query)
@@ -200,7 +224,7 @@ func (r *rawConn) register() error {
 		return err
 	}
 	defer libc.Xfree(r.tls, z)
-	if rc := sqlite3.Xsqlite3_create_module_v2(r.tls, r.db, z, uintptr(unsafe.Pointer(rowsModuleTable())), 0, 0); rc != sqlite3.SQLITE_OK {
+	if rc := sqlite3.Xsqlite3_create_module_v2(r.tls, r.db, z, rowsModuleC(), 0, 0); rc != sqlite3.SQLITE_OK {
 		return fmt.Errorf("register %s: %w", rowsModule, r.err(rc))
 	}
 	return nil
@@ -225,12 +249,19 @@ func (r *rawConn) err(rc int32) error {
 }
 
 // The module's C side. SQLite holds its function table for as long as a
-// connection may use it: it is made once and kept for the life of the
-// process (Go memory does not move). Its tables and cursors are C structs
-// allocated by SQLite's allocator: a table knows its column count, a
-// cursor its feed's slot.
-var rowsModuleTable = sync.OnceValue(func() *sqlite3.Sqlite3_module {
-	return &sqlite3.Sqlite3_module{
+// connection may use it: it is made once, in C memory (the transpiled
+// SQLite must not be handed Go memory, which its pointer arithmetic may
+// not address), and kept for the life of the process. Its tables and
+// cursors are C structs allocated by SQLite's allocator: a table knows its
+// column count, a cursor its feed's slot.
+var rowsModuleC = sync.OnceValue(func() uintptr {
+	tls := libc.NewTLS()
+	defer tls.Close()
+	p := libc.Xcalloc(tls, 1, types.Size_t(unsafe.Sizeof(sqlite3.Sqlite3_module{})))
+	if p == 0 {
+		panic("store: no memory for the " + rowsModule + " module")
+	}
+	*cAt[sqlite3.Sqlite3_module](p) = sqlite3.Sqlite3_module{
 		FiVersion:    1,
 		FxCreate:     cFunc(rowsConnect),
 		FxConnect:    cFunc(rowsConnect),
@@ -245,6 +276,7 @@ var rowsModuleTable = sync.OnceValue(func() *sqlite3.Sqlite3_module {
 		FxColumn:     cFunc(rowsColumn),
 		FxRowid:      cFunc(rowsRowid),
 	}
+	return p
 })
 
 // rowsTableC and rowsCursorC extend SQLite's sqlite3_vtab and
@@ -389,10 +421,6 @@ func rowsEOF(_ *libc.TLS, pCursor uintptr) int32 {
 	return 1
 }
 
-// emptyText is what an empty text points to: a text needs a non-nil
-// pointer, or SQLite takes it for NULL.
-var emptyText = [1]byte{}
-
 // rowsColumn gives SQLite value col of the cursor's row.
 func rowsColumn(tls *libc.TLS, pCursor, ctx uintptr, col int32) int32 {
 	c := cAt[rowsCursorC](pCursor)
@@ -421,29 +449,31 @@ func rowsColumn(tls *libc.TLS, pCursor, ctx uintptr, col int32) int32 {
 	case float64:
 		sqlite3.Xsqlite3_result_double(tls, ctx, v)
 	case string:
-		if len(v) > math.MaxInt32 {
+		if len(v) > math.MaxInt32-1 {
 			sqlite3.Xsqlite3_result_error_toobig(tls, ctx)
 			break
 		}
-		p := uintptr(unsafe.Pointer(&emptyText[0]))
-		if v != "" {
-			p = uintptr(unsafe.Pointer(unsafe.StringData(v)))
+		p, n := f.cBytes(tls, v)
+		if p == 0 {
+			sqlite3.Xsqlite3_result_error_nomem(tls, ctx)
+			break
 		}
-		sqlite3.Xsqlite3_result_text(tls, ctx, p, int32(len(v)), sqlite3.SQLITE_STATIC)
+		sqlite3.Xsqlite3_result_text(tls, ctx, p, n, sqlite3.SQLITE_TRANSIENT)
 	case []byte:
 		if v == nil {
 			sqlite3.Xsqlite3_result_null(tls, ctx)
 			break
 		}
-		if len(v) > math.MaxInt32 {
+		if len(v) > math.MaxInt32-1 {
 			sqlite3.Xsqlite3_result_error_toobig(tls, ctx)
 			break
 		}
-		p := uintptr(unsafe.Pointer(&emptyText[0]))
-		if len(v) > 0 {
-			p = uintptr(unsafe.Pointer(&v[0]))
+		p, n := f.cBytes(tls, unsafe.String(unsafe.SliceData(v), len(v)))
+		if p == 0 {
+			sqlite3.Xsqlite3_result_error_nomem(tls, ctx)
+			break
 		}
-		sqlite3.Xsqlite3_result_blob(tls, ctx, p, int32(len(v)), sqlite3.SQLITE_STATIC)
+		sqlite3.Xsqlite3_result_blob(tls, ctx, p, n, sqlite3.SQLITE_TRANSIENT)
 	default:
 		resultErr(tls, ctx, fmt.Sprintf("%s: row %d, column %d: unsupported %T", rowsModule, f.i, col, v))
 		return sqlite3.SQLITE_ERROR
