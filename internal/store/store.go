@@ -100,7 +100,7 @@ func Open(ctx context.Context, dsn string) (*DB, error) {
 	// The writer keeps the journal of a statement or savepoint in memory:
 	// in a temporary file it is a write system call a page.
 	// It checkpoints often (writerCheckpointPages).
-	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")"
+	wpragmas := pragmas + "&_pragma=temp_store(MEMORY)&_pragma=wal_autocheckpoint(" + strconv.Itoa(writerCheckpointPages) + ")&_pragma=cache_size(-" + strconv.Itoa(writerCacheKiB) + ")"
 	drv, err := sqliteDriver()
 	if err != nil {
 		return nil, err
@@ -313,3 +313,9 @@ func CollectPage[T any](rows *sql.Rows, limit int, scan func(Scanner) (T, error)
 	}
 	return out, "", nil
 }
+
+// writerCacheKiB is the writer connection's page cache, in KiB. A batch of
+// a queue_log import dirties about 5 MB of pages (records, sessions, raw
+// events); with SQLite's default of 2 MB the cache spilled dirty pages to
+// the log in the middle of the transaction, writing some of them twice.
+const writerCacheKiB = 8 << 10
