@@ -264,19 +264,24 @@ func (s *Service) storeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, tab
 	switch {
 	case n == 0:
 		return nil
-	case conn != nil:
-		all := make([][]any, n)
-		for i := range all {
-			all[i] = rows.AppendRow(make([]any, 0, len(cols)), i)
-		}
-		return copyRows(ctx, conn, table, cols, all)
 	case s.DB.Dialect == store.SQLite:
 		return store.InsertRows(ctx, tx, table, cols, rows, tail)
 	}
+	all := make([][]any, n)
+	var vals []store.Value
+	for i := range all {
+		vals = rows.AppendRow(vals[:0], i)
+		all[i] = make([]any, len(vals))
+		for j, v := range vals {
+			all[i][j] = v.Any()
+		}
+	}
+	if conn != nil {
+		return copyRows(ctx, conn, table, cols, all)
+	}
 	ins := newBulk(ctx, tx, s.DB.Dialect, table, cols, tail)
-	for i := 0; i < n; i++ {
-		ins.args = rows.AppendRow(ins.args, i)
-		if err := ins.add(); err != nil {
+	for _, row := range all {
+		if err := ins.add(row...); err != nil {
 			return err
 		}
 	}
@@ -297,10 +302,14 @@ type (
 	}
 )
 
-func (r recordRows) Len() int                          { return len(r.order) }
-func (r recordRows) AppendRow(dst []any, i int) []any  { return r.recs[r.order[i]].appendValues(dst) }
-func (s sessionRows) Len() int                         { return len(s.order) }
-func (s sessionRows) AppendRow(dst []any, i int) []any { return s.spans[s.order[i]].appendValues(dst) }
+func (r recordRows) Len() int { return len(r.order) }
+func (r recordRows) AppendRow(dst []store.Value, i int) []store.Value {
+	return r.recs[r.order[i]].appendValues(dst)
+}
+func (s sessionRows) Len() int { return len(s.order) }
+func (s sessionRows) AppendRow(dst []store.Value, i int) []store.Value {
+	return s.spans[s.order[i]].appendValues(dst)
+}
 
 // idOrder is the order of n rows by id. Records and sessions come out of
 // the Builder as they end, their ids begin with when they began: nearly in
@@ -390,11 +399,11 @@ type rollupRows struct {
 
 func (r rollupRows) Len() int { return len(r.keys) }
 
-func (r rollupRows) AppendRow(dst []any, i int) []any {
+func (r rollupRows) AppendRow(dst []store.Value, i int) []store.Value {
 	k := r.keys[i]
-	dst = append(dst, k.interval, k.queue, k.agent, k.segment, k.channel)
+	dst = append(dst, store.Int(k.interval), store.Text(k.queue), store.Text(k.agent), store.Text(k.segment), store.Text(k.channel))
 	for _, p := range r.set[k].fields() {
-		dst = append(dst, *p)
+		dst = append(dst, store.Int(*p))
 	}
 	return dst
 }

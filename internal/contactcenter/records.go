@@ -91,15 +91,18 @@ var recordColumns = []string{"id", "stream_id", "call_id", "visit", "queue", "qu
 
 // appendValues appends the recordColumns values to dst: a bulk insert
 // fills its argument list without a slice per record.
-func (r *ContactRecord) appendValues(dst []any) []any {
-	var answered any
+func (r *ContactRecord) appendValues(dst []store.Value) []store.Value {
+	answered := store.Null()
 	if r.AnsweredAt != nil {
-		answered = store.Millis(*r.AnsweredAt)
+		answered = store.Int(store.Millis(*r.AnsweredAt))
 	}
-	return append(dst, r.ID, r.StreamID, r.CallID, int64(r.Visit), r.Queue, r.QueueID, r.Channel, r.Caller, r.DID, r.CustomerID, r.SegmentID,
-		store.Millis(r.OfferedAt), answered, store.Millis(r.EndedAt), r.WaitMS, r.TalkMS, r.HoldMS, r.ACWMS, r.ACWMeasured, r.Outcome,
-		r.Reason, r.Agent, r.AgentID, int64(r.RingAttempts), strings.Join(r.Unanswered, ","), r.TransferKind, r.TransferTarget,
-		r.EndedBy, r.ExitKey, r.Partial, r.Truncated, r.FirstEvent, r.LastEvent)
+	text, num := store.Text, store.Int
+	return append(dst, text(r.ID), num(r.StreamID), text(r.CallID), num(int64(r.Visit)), text(r.Queue), text(r.QueueID), text(r.Channel),
+		text(r.Caller), text(r.DID), text(r.CustomerID), text(r.SegmentID),
+		num(store.Millis(r.OfferedAt)), answered, num(store.Millis(r.EndedAt)), num(r.WaitMS), num(r.TalkMS), num(r.HoldMS), num(r.ACWMS),
+		store.Bool(r.ACWMeasured), text(r.Outcome), text(r.Reason), text(r.Agent), text(r.AgentID), num(int64(r.RingAttempts)),
+		text(strings.Join(r.Unanswered, ",")), text(r.TransferKind), text(r.TransferTarget), text(r.EndedBy), text(r.ExitKey),
+		store.Bool(r.Partial), store.Bool(r.Truncated), num(r.FirstEvent), num(r.LastEvent))
 }
 
 func scanRecord(row store.Scanner) (ContactRecord, error) {
@@ -123,8 +126,10 @@ func scanRecord(row store.Scanner) (ContactRecord, error) {
 var sessionColumns = []string{"id", "stream_id", "agent", "agent_id", "queue", "queue_id", "kind", "reason", "start_at", "end_at", "partial", "truncated"}
 
 // appendValues appends the sessionColumns values to dst.
-func (s *AgentSession) appendValues(dst []any) []any {
-	return append(dst, s.ID, s.StreamID, s.Agent, s.AgentID, s.Queue, s.QueueID, s.Kind, s.Reason, store.Millis(s.Start), store.Millis(s.End), s.Partial, s.Truncated)
+func (s *AgentSession) appendValues(dst []store.Value) []store.Value {
+	text, num := store.Text, store.Int
+	return append(dst, text(s.ID), num(s.StreamID), text(s.Agent), text(s.AgentID), text(s.Queue), text(s.QueueID), text(s.Kind), text(s.Reason),
+		num(store.Millis(s.Start)), num(store.Millis(s.End)), store.Bool(s.Partial), store.Bool(s.Truncated))
 }
 
 func scanSession(row store.Scanner) (AgentSession, error) {

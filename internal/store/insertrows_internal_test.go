@@ -22,3 +22,33 @@ func TestRawOfOtherDriver(t *testing.T) {
 		}
 	}
 }
+
+// TestValueAny checks the values the PostgreSQL paths (COPY, bound
+// INSERTs) get from Values: the types pgx encodes for each column type.
+func TestValueAny(t *testing.T) {
+	for _, tc := range []struct {
+		v    Value
+		want any
+	}{
+		{Int(-7), int64(-7)},
+		{Bool(true), true},
+		{Bool(false), false},
+		{Float(2.5), 2.5},
+		{Text(""), ""},
+		{Text("x"), "x"},
+		{Blob([]byte{0, 1}), []byte{0, 1}},
+		{Blob(nil), nil},
+		{Null(), nil},
+	} {
+		got := tc.v.Any()
+		if b, ok := tc.want.([]byte); ok {
+			if gb, ok := got.([]byte); !ok || string(gb) != string(b) {
+				t.Errorf("%+v: got %#v, want %#v", tc.v, got, tc.want)
+			}
+			continue
+		}
+		if got != tc.want {
+			t.Errorf("%+v: got %#v (%T), want %#v (%T)", tc.v, got, got, tc.want, tc.want)
+		}
+	}
+}
