@@ -21,6 +21,9 @@ import (
 // load on loopback: case creation (with its first contact) and an agent's
 // open-cases page. The figures belong in docs/BENCHMARKS.md.
 func runBench(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "import" {
+		return runBenchImport(ctx, e, args[1:])
+	}
 	fs, dsn := flags(e, "bench")
 	nCases := fs.Int("cases", 100_000, "cases to seed before measuring")
 	clients := fs.Int("clients", 16, "concurrent clients")

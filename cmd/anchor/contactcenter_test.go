@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"reflect"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -139,12 +140,15 @@ func TestContactCenterCommands(t *testing.T) {
 // TestHelperProcess is not a test: TestKillLoop runs the test binary with
 // it to get a process that runs one anchor command and can be killed.
 func TestHelperProcess(t *testing.T) {
-	args := os.Getenv("ANCHOR_HELPER_ARGS")
-	if args == "" {
+	args := strings.Split(os.Getenv("ANCHOR_HELPER_ARGS"), "\n")
+	if i := slices.Index(os.Args, "--"); i >= 0 && os.Getenv("ANCHOR_HELPER_ARGV") != "" {
+		args = os.Args[i+1:] // a command line: test binary, -test.run, --, anchor's arguments
+	}
+	if len(args) == 0 || args[0] == "" {
 		t.Skip("helper process only")
 	}
 	e := &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr, getenv: os.Getenv}
-	if err := run(context.Background(), e, strings.Split(args, "\n")); err != nil {
+	if err := run(context.Background(), e, args); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}

@@ -46,7 +46,7 @@ func commands() map[string]command {
 		"user":    {"manage users: user add --email E --name N --role R", runUser},
 		"token":   {"manage API tokens: token create --email E", runToken},
 		"demo":    {"load demo data into an empty database", runDemo},
-		"bench":   {"seed a fresh database and measure the API under load", runBench},
+		"bench":   {"seed a fresh database and measure the API under load; bench import FILE: a queue_log import against sqlite3 .import", runBench},
 		"staffing": {"agents needed for a service-level target (Erlang C/A), interval plans, shifts, scenarios", func(ctx context.Context, e *env, args []string) error {
 			return staffing.Command(ctx, args, e.stdout)
 		}},
