@@ -45,16 +45,11 @@ func (r *Reader) State() ReaderState {
 		c := r.csv
 		st.CSV = append([]int{int(c.sep), c.time, c.callid, c.queue, c.agent, c.k, c.data, c.width}, c.datan...)
 	}
-	if len(r.seen) > 0 {
-		fps := make([]uint64, 0, len(r.seen))
-		for fp := range r.seen {
-			fps = append(fps, fp)
-		}
-		slices.Sort(fps)
-		buf := make([]byte, 0, 20*len(fps))
-		for _, fp := range fps {
-			s := r.seen[fp]
-			buf = binary.BigEndian.AppendUint64(buf, fp)
+	if r.seen.len() > 0 {
+		seen := r.seen.entries()
+		buf := make([]byte, 0, 20*len(seen))
+		for _, s := range seen {
+			buf = binary.BigEndian.AppendUint64(buf, s.fp)
 			buf = binary.BigEndian.AppendUint32(buf, uint32(s.count))
 			buf = binary.BigEndian.AppendUint64(buf, uint64(s.at.UnixNano()))
 		}
@@ -83,12 +78,11 @@ func ResumeReader(in io.Reader, st ReaderState) (*Reader, error) {
 		if err != nil || len(buf)%20 != 0 {
 			return nil, errors.New("queuelog: resume: bad duplicate table")
 		}
-		r.seen = make(map[uint64]seenEntry, len(buf)/20)
 		for i := 0; i < len(buf); i += 20 {
 			fp := binary.BigEndian.Uint64(buf[i:])
 			n := int(binary.BigEndian.Uint32(buf[i+8:]))
 			at := time.Unix(0, int64(binary.BigEndian.Uint64(buf[i+12:]))).UTC()
-			r.seen[fp] = seenEntry{count: n, at: at}
+			r.seen.set(fp, n, at)
 		}
 	}
 	return r, nil
