@@ -154,7 +154,7 @@ func (b *Builder) MarshalState() ([]byte, error) {
 		return strings.Compare(x.Rec.CallID+"\x00"+x.Rec.Queue, y.Rec.CallID+"\x00"+y.Rec.Queue)
 	})
 	st.CallTable = base64.StdEncoding.EncodeToString(encodeCalls(b.calls))
-	index := make(map[*pendingRecord]int, len(b.pending))
+	index := make(map[*visit]int, len(b.pending))
 	for i, p := range b.pending {
 		index[p] = i
 		st.Pending = append(st.Pending, pendingState{Rec: p.rec, ReleaseAt: p.releaseAt, Entered: p.entered,
@@ -202,7 +202,11 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 		b.open[visitKey{o.Rec.CallID, o.Rec.Queue}] = &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered}
 	}
 	for _, c := range st.Calls {
-		b.calls[c.ID] = &callState{visits: c.Visits, did: c.DID, last: c.Last, closed: c.Closed}
+		cs := &callState{id: c.ID, visits: c.Visits, did: c.DID, last: c.Last}
+		for q, at := range c.Closed {
+			cs.setClosed(q, at)
+		}
+		b.calls[c.ID] = cs
 	}
 	if st.CallTable != "" {
 		raw, err := base64.StdEncoding.DecodeString(st.CallTable)
@@ -213,8 +217,11 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 			return nil, fmt.Errorf("queuelog: restore builder: %w", err)
 		}
 	}
+	for _, cs := range b.calls {
+		b.ages.push(callAge{cs.last.Unix(), cs})
+	}
 	for _, p := range st.Pending {
-		b.pending = append(b.pending, &pendingRecord{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
+		b.pending = append(b.pending, &visit{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
 			awaitPause: p.AwaitPause, inPause: p.InPause, pauseStart: p.PauseStart, pauseQueue: p.PauseQueue})
 	}
 	for _, e := range st.Agents {
@@ -275,9 +282,9 @@ func encodeCalls(calls map[string]*callState) []byte {
 		str(cs.did)
 		tm(cs.last)
 		buf = binary.AppendUvarint(buf, uint64(len(cs.closed)))
-		for _, q := range sortedKeys(cs.closed) {
-			str(q)
-			tm(cs.closed[q])
+		for _, c := range cs.closed { // sorted by queue
+			str(c.queue)
+			tm(c.at)
 		}
 	}
 	return buf
@@ -325,7 +332,7 @@ func decodeCalls(buf []byte, calls map[string]*callState) error {
 		if err != nil {
 			return err
 		}
-		cs := &callState{visits: int(visits)}
+		cs := &callState{id: id, visits: int(visits)}
 		if cs.did, err = str(); err != nil {
 			return err
 		}
@@ -336,17 +343,16 @@ func decodeCalls(buf []byte, calls map[string]*callState) error {
 		if err != nil || nq > uint64(len(buf)) {
 			return errCallTable
 		}
-		if nq > 0 {
-			cs.closed = make(map[string]time.Time, nq)
-		}
 		for range nq {
 			q, err := str()
 			if err != nil {
 				return err
 			}
-			if cs.closed[q], err = tm(); err != nil {
+			at, err := tm()
+			if err != nil {
 				return err
 			}
+			cs.setClosed(q, at)
 		}
 		calls[id] = cs
 	}
