@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Outcome is how a queue visit ended.
@@ -221,7 +222,8 @@ type Builder struct {
 	now      time.Time
 	open     map[visitKey]*visit
 	calls    map[string]*callState
-	pending  []*pendingRecord
+	ages     callHeap // b.calls, oldest first, for prune
+	pending  []*visit
 	agents   map[string]*agentState
 	contacts []ContactRecord
 	sessions []AgentSession
@@ -232,30 +234,65 @@ type Builder struct {
 
 type visitKey struct{ callID, queue string }
 
+// visit is a call's visit to a queue: open (in b.open) until it ends,
+// then pending (in b.pending) until its record is released. The same
+// visit goes from one to the other, so that ending a visit neither
+// allocates nor copies its record.
 type visit struct {
 	rec       ContactRecord
 	connected bool
 	entered   bool
-}
+	// cs is the call's state, to save looking it up on each event of the
+	// visit; nil (after a restore), or pruned, it is looked up again.
+	cs *callState
 
-type callState struct {
-	visits int
-	did    string
-	last   time.Time
-	// closed holds, per queue, when a visit last ended by its own end
-	// event, to recognise duplicate and late lines.
-	closed map[string]time.Time
-}
-
-type pendingRecord struct {
-	rec       ContactRecord
-	releaseAt time.Time
-	entered   bool
-	// awaitPause: a handled contact whose agent may still start a wrap-up
-	// pause; inPause: that pause has started at pauseStart in pauseQueue.
+	// Pending: released after releaseAt. awaitPause: a handled contact
+	// whose agent may still start a wrap-up pause; inPause: that pause
+	// has started at pauseStart in pauseQueue.
+	releaseAt           time.Time
 	awaitPause, inPause bool
 	pauseStart          time.Time
 	pauseQueue          string
+}
+
+type callState struct {
+	id     string
+	visits int
+	did    string
+	last   time.Time
+	// closed holds, by queue name, when a visit last ended by its own end
+	// event, to recognise duplicate and late lines.
+	closed []queueEnd
+	// pruned is set when prune forgets the call.
+	pruned bool
+}
+
+// queueEnd is when a call's visit to queue last ended. A call visits a
+// queue or two, so a sorted slice serves better than a map.
+type queueEnd struct {
+	queue string
+	at    time.Time
+}
+
+// closedAt is when the call's visit to queue q last ended by its own end
+// event, if it has.
+func (cs *callState) closedAt(q string) (time.Time, bool) {
+	for _, c := range cs.closed {
+		if c.queue == q {
+			return c.at, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// setClosed records that the call's visit to q ended at at.
+func (cs *callState) setClosed(q string, at time.Time) {
+	i, found := slices.BinarySearchFunc(cs.closed, q, func(c queueEnd, q string) int { return strings.Compare(c.queue, q) })
+	if found {
+		cs.closed[i].at = at
+		return
+	}
+	cs.closed = slices.Insert(cs.closed, i, queueEnd{q, at})
 }
 
 type agentState struct {
@@ -265,7 +302,7 @@ type agentState struct {
 	avail  *AgentSession
 	unav   *AgentSession
 	queues map[string]bool
-	acw    *pendingRecord
+	acw    *visit
 }
 
 // NewBuilder returns a Builder with the given configuration.
@@ -287,8 +324,28 @@ func NewBuilder(cfg Config) *Builder {
 // last call, and forgets them.
 func (b *Builder) Take() ([]ContactRecord, []AgentSession) {
 	c, s := b.contacts, b.sessions
-	b.contacts, b.sessions = nil, nil
-	return c, s
+	b.contacts, b.sessions = c[len(c):], s[len(s):]
+	return handOut(c), handOut(s)
+}
+
+// handOut returns s with no room to append, or nil if it is empty: the
+// Builder goes on filling the array after it (see emit).
+func handOut[T any](s []T) []T {
+	if len(s) == 0 {
+		return nil
+	}
+	return s[:len(s):len(s)]
+}
+
+// emit appends v to out, the records or sessions that Take will hand
+// out. Take is called after nearly every event, so out grows by chunks
+// that many calls to Take share rather than an array per call; what Take
+// handed out is never written again.
+func emit[T any](out []T, v *T) []T {
+	if len(out) == cap(out) {
+		out = slices.Grow(out, max(64, len(out)))
+	}
+	return append(out, *v)
 }
 
 // Stats returns the counters so far.
@@ -303,60 +360,68 @@ func (b *Builder) Add(e Event) {
 		b.now = e.Time
 		b.release(false)
 	}
-	if b.now.Sub(b.lastPrune) > time.Hour {
+	if b.now.After(b.lastPrune.Add(time.Hour)) {
 		b.lastPrune = b.now
 		b.prune()
 	}
-	kind := kindOf(e.Kind)
-	f, _ := e.Decode() // a malformed number is simply not used
+	kind := kindCode(e.Kind)
+	var f Fields
+	_ = e.decode(kind, &f) // a malformed number is simply not used
+	if !b.add(&e, kind, &f) {
+		b.stats.Ignored++
+	}
+}
+
+// add applies e, reporting whether it had a use for it.
+func (b *Builder) add(e *Event, kind eventKind, f *Fields) bool {
 	switch kind {
-	case KindEnterQueue:
-		if b.callOK(e) {
+	case evEnterQueue:
+		if callOK(e) {
 			b.enter(e, f)
-			return
+			return true
 		}
-	case KindConnect:
-		if b.callOK(e) {
+	case evConnect:
+		if callOK(e) {
 			b.connect(e, f)
-			return
+			return true
 		}
-	case KindRingNoAnswer, KindRingCanceled, KindAgentDump:
-		if b.callOK(e) {
+	case evRingNoAnswer, evRingCanceled, evAgentDump:
+		if callOK(e) {
 			b.ring(e)
-			return
+			return true
 		}
-	case KindCompleteAgent, KindCompleteCaller, KindBlindTransfer, KindAttendedTransfer, KindTransfer:
-		if b.callOK(e) {
+	case evCompleteAgent, evCompleteCaller, evBlindTransfer, evAttendedTransfer, evTransfer:
+		if callOK(e) {
 			b.complete(e, kind, f)
-			return
+			return true
 		}
-	case KindAbandon, KindExitWithTimeout, KindExitEmpty, KindExitWithKey, KindWithdraw, KindSysCompat:
-		if b.callOK(e) {
+	case evAbandon, evExitWithTimeout, evExitEmpty, evExitWithKey, evWithdraw, evSysCompat:
+		if callOK(e) {
 			b.exit(e, kind, f)
-			return
+			return true
 		}
-	case KindFull, KindJoinEmpty, KindJoinUnavail, KindClosed:
-		if b.callOK(e) {
+	case evFull, evJoinEmpty, evJoinUnavail, evClosed:
+		if callOK(e) {
 			b.reject(e, kind)
-			return
+			return true
 		}
-	case KindDID:
+	case evDID:
 		if id(e.CallID) != "" {
 			b.call(e.CallID, e.Time).did = f.DID
-			return
+			return true
 		}
-	case KindAddMember, KindRemoveMember, KindAgentLogin, KindAgentCallbackLogin,
-		KindAgentLogoff, KindAgentCallbackLogoff, KindPause, KindUnpause, KindPauseAll, KindUnpauseAll:
+	case evAddMember, evRemoveMember, evAgentLogin, evAgentCallbackLogin,
+		evAgentLogoff, evAgentCallbackLogoff, evPause, evUnpause, evPauseAll, evUnpauseAll:
 		if id(e.Agent) != "" {
 			b.agentEvent(e, kind, f)
-			return
+			return true
 		}
-	case KindQueueStart:
+	case evQueueStart:
 		b.stats.Restarts++
 		b.restart(e)
-		return
+		return true
 	}
-	b.stats.Ignored++
+	return false
 }
 
 // id maps Asterisk's placeholder ids to "".
@@ -370,15 +435,20 @@ func id(s string) string {
 }
 
 // callOK reports whether e names a call and a queue.
-func (b *Builder) callOK(e Event) bool {
+func callOK(e *Event) bool {
 	return id(e.CallID) != "" && id(e.Queue) != ""
 }
 
 func (b *Builder) call(callID string, t time.Time) *callState {
 	cs := b.calls[callID]
 	if cs == nil {
-		cs = &callState{}
+		cs = &callState{id: callID}
+		if t.After(cs.last) {
+			cs.last = t
+		}
 		b.calls[callID] = cs
+		b.ages.push(callAge{cs.last.Unix(), cs})
+		return cs
 	}
 	if t.After(cs.last) {
 		cs.last = t
@@ -386,7 +456,18 @@ func (b *Builder) call(callID string, t time.Time) *callState {
 	return cs
 }
 
-func (b *Builder) enter(e Event, f Fields) {
+// callOf is b.call for v's call, without looking it up again while v
+// holds it.
+func (b *Builder) callOf(v *visit, t time.Time) *callState {
+	if v.cs == nil || v.cs.pruned {
+		v.cs = b.call(v.rec.CallID, t)
+	} else if t.After(v.cs.last) {
+		v.cs.last = t
+	}
+	return v.cs
+}
+
+func (b *Builder) enter(e *Event, f *Fields) {
 	k := visitKey{e.CallID, e.Queue}
 	cs := b.call(e.CallID, e.Time)
 	tol := b.cfg.tolerance()
@@ -409,7 +490,7 @@ func (b *Builder) enter(e Event, f Fields) {
 		}
 	}
 	cs.visits++
-	v := &visit{entered: true}
+	v := &visit{entered: true, cs: cs}
 	v.rec = ContactRecord{
 		CallID:    e.CallID,
 		Visit:     cs.visits,
@@ -429,7 +510,7 @@ func (b *Builder) enter(e Event, f Fields) {
 
 // mergeEnter applies an ENTERQUEUE that arrived after later lines of its
 // visit (same-second rows sorted differently in a database export).
-func (b *Builder) mergeEnter(r *ContactRecord, e Event, f Fields) {
+func (b *Builder) mergeEnter(r *ContactRecord, e *Event, f *Fields) {
 	b.stats.Merged++
 	b.stats.Orphans--
 	r.Partial = false
@@ -451,19 +532,20 @@ func near(a, b time.Time, tol time.Duration) bool {
 // visitFor finds the open visit an event belongs to, or starts an orphan
 // visit for a call whose ENTERQUEUE is not in the input. It returns nil
 // for a late or repeated line of a visit that has already ended.
-func (b *Builder) visitFor(e Event) *visit {
+func (b *Builder) visitFor(e *Event) *visit {
 	k := visitKey{e.CallID, e.Queue}
-	cs := b.call(e.CallID, e.Time)
 	if v := b.open[k]; v != nil {
+		b.callOf(v, e.Time)
 		return v
 	}
-	if t, ok := cs.closed[e.Queue]; ok && near(e.Time, t, b.cfg.tolerance()) {
+	cs := b.call(e.CallID, e.Time)
+	if t, ok := cs.closedAt(e.Queue); ok && near(e.Time, t, b.cfg.tolerance()) {
 		b.stats.Duplicates++
 		return nil
 	}
 	b.stats.Orphans++
 	cs.visits++
-	v := &visit{}
+	v := &visit{cs: cs}
 	v.rec = ContactRecord{
 		CallID:    e.CallID,
 		Visit:     cs.visits,
@@ -479,7 +561,7 @@ func (b *Builder) visitFor(e Event) *visit {
 	return v
 }
 
-func (b *Builder) connect(e Event, f Fields) {
+func (b *Builder) connect(e *Event, f *Fields) {
 	v := b.visitFor(e)
 	if v == nil {
 		return
@@ -520,7 +602,7 @@ func (b *Builder) nextCall(agent string, t time.Time) {
 	a.acw = nil
 }
 
-func (b *Builder) ring(e Event) {
+func (b *Builder) ring(e *Event) {
 	v := b.visitFor(e)
 	if v == nil {
 		return
@@ -534,7 +616,7 @@ func (b *Builder) ring(e Event) {
 
 // complete handles COMPLETE* and the transfers: the end of an answered
 // visit.
-func (b *Builder) complete(e Event, kind string, f Fields) {
+func (b *Builder) complete(e *Event, kind eventKind, f *Fields) {
 	v := b.visitFor(e)
 	if v == nil {
 		return
@@ -570,9 +652,9 @@ func (b *Builder) complete(e Event, kind string, f Fields) {
 	}
 	r.Outcome = OutcomeAnswered
 	switch kind {
-	case KindCompleteAgent:
+	case evCompleteAgent:
 		r.EndedBy = "agent"
-	case KindCompleteCaller:
+	case evCompleteCaller:
 		r.EndedBy = "caller"
 	default:
 		r.Outcome = OutcomeTransferred
@@ -583,7 +665,7 @@ func (b *Builder) complete(e Event, kind string, f Fields) {
 }
 
 // exit handles the unanswered ends of a visit, and SYSCOMPAT.
-func (b *Builder) exit(e Event, kind string, f Fields) {
+func (b *Builder) exit(e *Event, kind eventKind, f *Fields) {
 	v := b.visitFor(e)
 	if v == nil {
 		return
@@ -608,18 +690,18 @@ func (b *Builder) exit(e Event, kind string, f Fields) {
 		r.Agent = a
 	}
 	switch kind {
-	case KindAbandon:
+	case evAbandon:
 		r.Outcome = OutcomeAbandoned
-	case KindExitWithTimeout:
+	case evExitWithTimeout:
 		r.Outcome = OutcomeTimeout
-	case KindExitEmpty:
+	case evExitEmpty:
 		r.Outcome = OutcomeExitEmpty
-	case KindExitWithKey:
+	case evExitWithKey:
 		r.Outcome = OutcomeExitKey
 		r.ExitKey = f.Key
-	case KindWithdraw:
+	case evWithdraw:
 		r.Outcome = OutcomeWithdrawn
-	case KindSysCompat:
+	case evSysCompat:
 		r.Outcome = OutcomeDropped
 	}
 	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
@@ -627,7 +709,7 @@ func (b *Builder) exit(e Event, kind string, f Fields) {
 
 // reject records a call that a QueueLog() line says never entered the
 // queue.
-func (b *Builder) reject(e Event, kind string) {
+func (b *Builder) reject(e *Event, kind eventKind) {
 	k := visitKey{e.CallID, e.Queue}
 	if b.open[k] != nil {
 		b.stats.Ignored++
@@ -635,18 +717,18 @@ func (b *Builder) reject(e Event, kind string) {
 	}
 	cs := b.call(e.CallID, e.Time)
 	cs.visits++
-	b.pending = append(b.pending, &pendingRecord{
+	b.pending = append(b.pending, &visit{
 		entered:   true,
 		releaseAt: e.Time.Add(b.cfg.tolerance()),
 		rec: ContactRecord{
 			CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
-			OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind,
+			OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind.String(),
 			FirstLine: e.Line, LastLine: e.Line,
 		},
 	})
 }
 
-func touch(r *ContactRecord, e Event) {
+func touch(r *ContactRecord, e *Event) {
 	if e.Time.After(r.EndedAt) {
 		r.EndedAt = e.Time
 	}
@@ -667,20 +749,17 @@ func since(t, from time.Time) time.Duration {
 // agent's possible wrap-up pause.
 func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 	delete(b.open, k)
-	r := v.rec
+	r := &v.rec
 	if at.After(r.EndedAt) || byEvent {
 		r.EndedAt = at
 	}
 	if r.EndedAt.Before(r.OfferedAt) {
 		r.EndedAt = r.OfferedAt
 	}
-	p := &pendingRecord{rec: r, entered: v.entered, releaseAt: r.EndedAt.Add(b.cfg.tolerance())}
+	p := v // from now on, a pending record
+	p.releaseAt = r.EndedAt.Add(b.cfg.tolerance())
 	if byEvent {
-		cs := b.call(k.callID, at)
-		if cs.closed == nil {
-			cs.closed = make(map[string]time.Time, 1)
-		}
-		cs.closed[k.queue] = at
+		b.callOf(v, at).setClosed(k.queue, at)
 	}
 	if byEvent && r.Outcome.Handled() && r.Agent != "" {
 		if !r.AnsweredAt.IsZero() {
@@ -692,14 +771,20 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 		p.releaseAt = r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance()))
 		a.acw = p
 		// A wrap-up pause logged in the same second just before the
-		// completion (threads race) still counts. Queues are tried in name
-		// order so that the result never depends on map order: an import
-		// resumed from saved state must decide exactly as a clean run.
-		for _, q := range sortedKeys(a.pause) {
-			if s := a.pause[q]; b.isWrap(s.Reason) && !s.Start.Before(r.EndedAt.Add(-b.cfg.tolerance())) {
-				p.inPause, p.pauseStart, p.pauseQueue = true, s.Start, q
-				break
+		// completion (threads race) still counts. Of several, the queue
+		// first by name is taken, so that the result never depends on map
+		// order: an import resumed from saved state must decide exactly as
+		// a clean run.
+		from := r.EndedAt.Add(-b.cfg.tolerance())
+		var first string
+		var pause *AgentSession
+		for q, s := range a.pause {
+			if (pause == nil || q < first) && b.isWrap(s.Reason) && !s.Start.Before(from) {
+				first, pause = q, s
 			}
+		}
+		if pause != nil {
+			p.inPause, p.pauseStart, p.pauseQueue = true, pause.Start, first
 		}
 	}
 	b.pending = append(b.pending, p)
@@ -720,8 +805,30 @@ func (b *Builder) truncate(k visitKey, v *visit, at time.Time) {
 	b.close(k, v, at, false)
 }
 
+// isWrap reports whether reason is a wrap-up pause reason. An ASCII
+// reason is lowered on the stack: strings.ToLower would allocate for every
+// pause a "Wrapup" reason.
 func (b *Builder) isWrap(reason string) bool {
-	return len(b.wrap) > 0 && b.wrap[strings.ToLower(strings.TrimSpace(reason))]
+	if len(b.wrap) == 0 {
+		return false
+	}
+	reason = strings.TrimSpace(reason)
+	var buf [64]byte
+	if len(reason) > len(buf) {
+		return b.wrap[strings.ToLower(reason)]
+	}
+	lower := buf[:len(reason)]
+	for i := range len(reason) {
+		c := reason[i]
+		if c >= utf8.RuneSelf {
+			return b.wrap[strings.ToLower(reason)]
+		}
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		lower[i] = c
+	}
+	return b.wrap[string(lower)]
 }
 
 // release hands out pending records whose wait is over (all with force).
@@ -739,8 +846,8 @@ func (b *Builder) release(force bool) {
 }
 
 // finish settles a record's ACW and emits it.
-func (b *Builder) finish(p *pendingRecord, at time.Time) {
-	r := p.rec
+func (b *Builder) finish(p *visit, at time.Time) {
+	r := &p.rec
 	if p.inPause {
 		r.ACW = since(at, p.pauseStart)
 		r.ACWMeasured = true
@@ -750,7 +857,7 @@ func (b *Builder) finish(p *pendingRecord, at time.Time) {
 	if a := b.agents[r.Agent]; a != nil && a.acw == p {
 		a.acw = nil
 	}
-	b.contacts = append(b.contacts, r)
+	b.contacts = emit(b.contacts, r)
 }
 
 func (b *Builder) agent(name string) *agentState {
@@ -767,23 +874,23 @@ func (b *Builder) agent(name string) *agentState {
 	return a
 }
 
-func (b *Builder) agentEvent(e Event, kind string, f Fields) {
+func (b *Builder) agentEvent(e *Event, kind eventKind, f *Fields) {
 	a := b.agent(id(e.Agent))
 	q := id(e.Queue)
 	switch kind {
-	case KindAddMember:
+	case evAddMember:
 		b.openSpan(a.login, a, q, SessionLoggedIn, "", e)
 		if f.Paused {
 			b.openSpan(a.pause, a, q, SessionPaused, "", e)
 		}
-	case KindRemoveMember:
+	case evRemoveMember:
 		b.closeSpan(a.pause, a, q, e.Time, e.Line, false)
 		if !b.closeSpan(a.login, a, q, e.Time, e.Line, false) {
 			b.stats.UnmatchedLogoff++
 		}
-	case KindAgentLogin, KindAgentCallbackLogin:
+	case evAgentLogin, evAgentCallbackLogin:
 		b.openSpan(a.login, a, "", SessionLoggedIn, "", e)
-	case KindAgentLogoff, KindAgentCallbackLogoff:
+	case evAgentLogoff, evAgentCallbackLogoff:
 		b.closeSpan(a.pause, a, "", e.Time, e.Line, false)
 		if !b.closeSpan(a.login, a, "", e.Time, e.Line, false) {
 			if f.HasLoginTime {
@@ -796,7 +903,7 @@ func (b *Builder) agentEvent(e Event, kind string, f Fields) {
 				b.stats.UnmatchedLogoff++
 			}
 		}
-	case KindPause:
+	case evPause:
 		if q != "" {
 			a.queues[q] = true
 		}
@@ -806,19 +913,19 @@ func (b *Builder) agentEvent(e Event, kind string, f Fields) {
 		}
 		b.openSpan(a.pause, a, q, SessionPaused, f.Reason, e)
 		b.wrapPause(a, q, f.Reason, e.Time)
-	case KindPauseAll:
+	case evPauseAll:
 		b.openSpan(a.pause, a, "", SessionPaused, f.Reason, e)
-	case KindUnpause, KindUnpauseAll:
+	case evUnpause, evUnpauseAll:
 		if q != "" {
 			a.queues[q] = true
 		}
-		if kind == KindUnpauseAll {
+		if kind == evUnpauseAll {
 			q = ""
 		}
 		if !b.closeSpan(a.pause, a, q, e.Time, e.Line, false) {
 			b.stats.UnmatchedUnpause++
 		}
-		if p := a.acw; p != nil && p.inPause && (p.pauseQueue == q || kind == KindUnpauseAll) {
+		if p := a.acw; p != nil && p.inPause && (p.pauseQueue == q || kind == evUnpauseAll) {
 			p.rec.ACW = since(e.Time, p.pauseStart)
 			p.rec.ACWMeasured = true
 			p.inPause, p.awaitPause = false, false
@@ -843,7 +950,7 @@ func (b *Builder) wrapPause(a *agentState, q, reason string, t time.Time) {
 	p.inPause, p.pauseStart, p.pauseQueue = true, t, q
 }
 
-func (b *Builder) openSpan(m map[string]*AgentSession, a *agentState, q string, kind SessionKind, reason string, e Event) {
+func (b *Builder) openSpan(m map[string]*AgentSession, a *agentState, q string, kind SessionKind, reason string, e *Event) {
 	if q != "" && kind == SessionLoggedIn {
 		a.queues[q] = true
 	}
@@ -873,7 +980,7 @@ func (b *Builder) emitSpan(s *AgentSession, at time.Time, line int, truncated bo
 	}
 	s.EndLine = line
 	s.Truncated = truncated
-	b.sessions = append(b.sessions, *s)
+	b.sessions = emit(b.sessions, s)
 }
 
 // updateAvailable opens or closes the agent's available span: logged in
@@ -914,12 +1021,13 @@ func (a *agentState) pauseReason() string {
 	if s := a.pause[""]; s != nil && s.Reason != "" {
 		return s.Reason
 	}
-	for _, q := range sortedKeys(a.pause) {
-		if r := a.pause[q].Reason; r != "" {
-			return r
+	var first, reason string
+	for q, s := range a.pause {
+		if s.Reason != "" && (reason == "" || q < first) {
+			first, reason = q, s.Reason
 		}
 	}
-	return ""
+	return reason
 }
 
 func sortedKeys[V any](m map[string]V) []string {
@@ -933,7 +1041,7 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // restart handles QUEUESTART: Asterisk went down, so nothing open before
 // it can end by its own event. Everything is closed at the restart's time.
-func (b *Builder) restart(e Event) {
+func (b *Builder) restart(e *Event) {
 	type member struct{ agent, queue string }
 	var reopen []member
 	if b.cfg.PersistentMembers {
@@ -1008,11 +1116,76 @@ func (b *Builder) Flush(at time.Time) {
 // flat memory. Visit numbers restart only for a call id reused after that.
 func (b *Builder) prune() {
 	cutoff := b.now.Add(-12 * time.Hour)
-	for callID, cs := range b.calls {
+	// The heap holds whole seconds: a call last seen before the cutoff is
+	// in its second or before. Calls of that second seen at or after the
+	// cutoff are queued again when the rest are out.
+	sec := cutoff.Unix()
+	var again []*callState
+	for len(b.ages) > 0 && b.ages[0].sec <= sec {
+		cs := b.ages.pop().cs
 		if cs.last.Before(cutoff) {
-			delete(b.calls, callID)
+			delete(b.calls, cs.id)
+			cs.pruned = true
+		} else {
+			again = append(again, cs)
 		}
 	}
+	for _, cs := range again {
+		b.ages.push(callAge{cs.last.Unix(), cs})
+	}
+}
+
+// callAge is a call and the second it was last seen, for prune. Each call
+// in Builder.calls has one, with the call's time when it was queued: never
+// later than the call's time now, as that only grows.
+type callAge struct {
+	sec int64 // Unix seconds
+	cs  *callState
+}
+
+// callHeap holds the calls' callAges, oldest first, so that prune only
+// looks at calls that may have aged out rather than at every call. (A
+// call's time is then checked again: if it was seen since, it is queued
+// once more with its newer time.) Calls are mostly queued in time order,
+// which costs a comparison each.
+type callHeap []callAge
+
+func (h *callHeap) push(a callAge) {
+	*h = append(*h, a)
+	s := *h
+	for i := len(s) - 1; i > 0; {
+		parent := (i - 1) / 2
+		if s[parent].sec <= s[i].sec {
+			break
+		}
+		s[i], s[parent] = s[parent], s[i]
+		i = parent
+	}
+}
+
+func (h *callHeap) pop() callAge {
+	s := *h
+	top := s[0]
+	n := len(s) - 1
+	s[0] = s[n]
+	s[n] = callAge{}
+	s = s[:n]
+	for i := 0; ; {
+		least, l, r := i, 2*i+1, 2*i+2
+		if l < n && s[l].sec < s[least].sec {
+			least = l
+		}
+		if r < n && s[r].sec < s[least].sec {
+			least = r
+		}
+		if least == i {
+			break
+		}
+		s[i], s[least] = s[least], s[i]
+		i = least
+	}
+	*h = s
+	return top
 }
 
 // Coverage is the time within [from, to) covered by at least one of the

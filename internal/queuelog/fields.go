@@ -219,39 +219,45 @@ var ErrField = errors.New("queuelog: malformed data field")
 // the other fields are still returned.
 func (e Event) Decode() (Fields, error) {
 	var f Fields
+	err := e.decode(kindCode(e.Kind), &f)
+	return f, err
+}
+
+// decode is Decode for an event of kind k, into f, which must be zero.
+func (e *Event) decode(k eventKind, f *Fields) error {
 	d := decoder{data: e.Data}
-	switch kindOf(e.Kind) {
-	case KindEnterQueue:
+	switch k {
+	case evEnterQueue:
 		f.URL = d.str(0)
 		f.CallerID = d.str(1)
 		f.Position, f.HasPosition = d.int(2)
-	case KindConnect:
+	case evConnect:
 		f.Wait, f.HasWait = d.seconds(0)
 		f.BridgedCallID = d.str(1)
 		f.Ring, f.HasRing = d.seconds(2)
-	case KindCompleteAgent, KindCompleteCaller:
+	case evCompleteAgent, evCompleteCaller:
 		f.Wait, f.HasWait = d.seconds(0)
 		f.Talk, f.HasTalk = d.seconds(1)
 		f.OrigPosition, f.HasOrigPosition = d.int(2)
-	case KindAbandon, KindExitWithTimeout, KindExitEmpty:
+	case evAbandon, evExitWithTimeout, evExitEmpty:
 		f.Position, f.HasPosition = d.int(0)
 		f.OrigPosition, f.HasOrigPosition = d.int(1)
 		f.Wait, f.HasWait = d.seconds(2)
-	case KindWithdraw:
+	case evWithdraw:
 		f.Position, f.HasPosition = d.int(0)
 		f.OrigPosition, f.HasOrigPosition = d.int(1)
 		f.Wait, f.HasWait = d.seconds(2)
 		f.Reason = d.rest(3)
-	case KindExitWithKey:
+	case evExitWithKey:
 		f.Key = d.str(0)
 		f.Position, f.HasPosition = d.int(1)
 		f.OrigPosition, f.HasOrigPosition = d.int(2)
 		f.Wait, f.HasWait = d.seconds(3)
-	case KindRingNoAnswer, KindRingCanceled:
+	case evRingNoAnswer, evRingCanceled:
 		f.Ring, f.HasRing = d.millis(0)
-	case KindBlindTransfer, KindTransfer:
+	case evBlindTransfer, evTransfer:
 		f.Transfer.Kind = "blind"
-		if kindOf(e.Kind) == KindTransfer {
+		if k == evTransfer {
 			f.Transfer.Kind = "legacy"
 		}
 		f.Transfer.Extension = d.str(0)
@@ -259,27 +265,27 @@ func (e Event) Decode() (Fields, error) {
 		f.Wait, f.HasWait = d.seconds(2)
 		f.Talk, f.HasTalk = d.seconds(3)
 		f.OrigPosition, f.HasOrigPosition = d.int(4)
-	case KindAttendedTransfer:
-		decodeAttended(&d, &f)
-	case KindPause, KindUnpause:
+	case evAttendedTransfer:
+		decodeAttended(&d, f)
+	case evPause, evUnpause:
 		f.Reason = d.rest(0)
-	case KindAddMember:
+	case evAddMember:
 		f.Paused = strings.EqualFold(d.str(0), "PAUSED")
-	case KindAgentLogin, KindAgentCallbackLogin:
+	case evAgentLogin, evAgentCallbackLogin:
 		f.Channel = d.str(0)
-	case KindAgentLogoff:
+	case evAgentLogoff:
 		f.Channel = d.str(0)
 		f.LoginTime, f.HasLoginTime = d.seconds(1)
-	case KindAgentCallbackLogoff:
+	case evAgentCallbackLogoff:
 		f.Channel = d.str(0)
 		f.LoginTime, f.HasLoginTime = d.seconds(1)
 		f.Reason = d.rest(2)
-	case KindPenalty, KindRingInUse:
+	case evPenalty, evRingInUse:
 		f.Penalty, _ = d.int(0)
-	case KindDID:
+	case evDID:
 		f.DID = d.str(0)
 	}
-	return f, d.err(e.Kind)
+	return d.err(e.Kind)
 }
 
 // decodeAttended reads the three ATTENDEDTRANSFER layouts. The numbers are
@@ -356,7 +362,7 @@ func (d *decoder) rest(i int) string {
 }
 
 func (d *decoder) int(i int) (int, bool) {
-	s := strings.TrimSpace(d.str(i))
+	s := trimSpace(d.str(i))
 	if s == "" {
 		return 0, false
 	}
@@ -401,9 +407,32 @@ func (d *decoder) err(kind string) error {
 // parseInt accepts the decimal integers Asterisk prints with %d, %ld and
 // %jd, bounded so that a duration built from it cannot overflow.
 func parseInt(s string) (int64, bool) {
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n > maxCount || n < -maxCount {
+	n, ok := parseDigits(s)
+	if !ok {
+		var err error
+		if n, err = strconv.ParseInt(s, 10, 64); err != nil {
+			return 0, false
+		}
+	}
+	if n > maxCount || n < -maxCount {
 		return 0, false
+	}
+	return n, true
+}
+
+// parseDigits reads s if it is 1 to 15 decimal digits, as nearly every
+// number in a log is: too few to overflow, so strconv is not needed.
+func parseDigits(s string) (int64, bool) {
+	if len(s) == 0 || len(s) > 15 {
+		return 0, false
+	}
+	n := int64(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int64(c-'0')
 	}
 	return n, true
 }
@@ -416,4 +445,182 @@ const maxCount = 10 * 365 * 24 * 3600 * 1000
 // case; QueueLog() lines are whatever the dialplan wrote.
 func kindOf(k string) string {
 	return strings.ToUpper(strings.TrimSpace(k))
+}
+
+// eventKind is a Kind as a number, so that the Builder and Decode
+// dispatch on it with a jump rather than by comparing names, and
+// normalise a name (kindOf) once per event rather than at each step.
+type eventKind uint8
+
+// The kinds the package knows; evOther is any other name.
+const (
+	evOther eventKind = iota
+	evEnterQueue
+	evConnect
+	evCompleteAgent
+	evCompleteCaller
+	evAbandon
+	evExitWithTimeout
+	evExitWithKey
+	evExitEmpty
+	evWithdraw
+	evRingNoAnswer
+	evRingCanceled
+	evBlindTransfer
+	evAttendedTransfer
+	evTransfer
+	evAgentDump
+	evSysCompat
+	evAddMember
+	evRemoveMember
+	evPause
+	evUnpause
+	evPauseAll
+	evUnpauseAll
+	evAgentLogin
+	evAgentLogoff
+	evAgentCallbackLogin
+	evAgentCallbackLogoff
+	evQueueStart
+	evConfigReload
+	evPenalty
+	evRingInUse
+	evFull
+	evJoinEmpty
+	evJoinUnavail
+	evClosed
+	evDID
+)
+
+// kindNames are the names of the known kinds, by number.
+var kindNames = [...]string{
+	evEnterQueue:          KindEnterQueue,
+	evConnect:             KindConnect,
+	evCompleteAgent:       KindCompleteAgent,
+	evCompleteCaller:      KindCompleteCaller,
+	evAbandon:             KindAbandon,
+	evExitWithTimeout:     KindExitWithTimeout,
+	evExitWithKey:         KindExitWithKey,
+	evExitEmpty:           KindExitEmpty,
+	evWithdraw:            KindWithdraw,
+	evRingNoAnswer:        KindRingNoAnswer,
+	evRingCanceled:        KindRingCanceled,
+	evBlindTransfer:       KindBlindTransfer,
+	evAttendedTransfer:    KindAttendedTransfer,
+	evTransfer:            KindTransfer,
+	evAgentDump:           KindAgentDump,
+	evSysCompat:           KindSysCompat,
+	evAddMember:           KindAddMember,
+	evRemoveMember:        KindRemoveMember,
+	evPause:               KindPause,
+	evUnpause:             KindUnpause,
+	evPauseAll:            KindPauseAll,
+	evUnpauseAll:          KindUnpauseAll,
+	evAgentLogin:          KindAgentLogin,
+	evAgentLogoff:         KindAgentLogoff,
+	evAgentCallbackLogin:  KindAgentCallbackLogin,
+	evAgentCallbackLogoff: KindAgentCallbackLogoff,
+	evQueueStart:          KindQueueStart,
+	evConfigReload:        KindConfigReload,
+	evPenalty:             KindPenalty,
+	evRingInUse:           KindRingInUse,
+	evFull:                KindFull,
+	evJoinEmpty:           KindJoinEmpty,
+	evJoinUnavail:         KindJoinUnavail,
+	evClosed:              KindClosed,
+	evDID:                 KindDID,
+}
+
+// String is the kind's name as kindOf gives it, "" for evOther.
+func (k eventKind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return ""
+}
+
+// kindCode numbers an event name, which is compared as kindOf gives it.
+// Asterisk writes the names exactly, so they are first looked up as they
+// are.
+func kindCode(name string) eventKind {
+	if k := exactKind(name); k != evOther {
+		return k
+	}
+	return exactKind(kindOf(name))
+}
+
+func exactKind(name string) eventKind {
+	switch name {
+	case KindEnterQueue:
+		return evEnterQueue
+	case KindConnect:
+		return evConnect
+	case KindCompleteAgent:
+		return evCompleteAgent
+	case KindCompleteCaller:
+		return evCompleteCaller
+	case KindAbandon:
+		return evAbandon
+	case KindExitWithTimeout:
+		return evExitWithTimeout
+	case KindExitWithKey:
+		return evExitWithKey
+	case KindExitEmpty:
+		return evExitEmpty
+	case KindWithdraw:
+		return evWithdraw
+	case KindRingNoAnswer:
+		return evRingNoAnswer
+	case KindRingCanceled:
+		return evRingCanceled
+	case KindBlindTransfer:
+		return evBlindTransfer
+	case KindAttendedTransfer:
+		return evAttendedTransfer
+	case KindTransfer:
+		return evTransfer
+	case KindAgentDump:
+		return evAgentDump
+	case KindSysCompat:
+		return evSysCompat
+	case KindAddMember:
+		return evAddMember
+	case KindRemoveMember:
+		return evRemoveMember
+	case KindPause:
+		return evPause
+	case KindUnpause:
+		return evUnpause
+	case KindPauseAll:
+		return evPauseAll
+	case KindUnpauseAll:
+		return evUnpauseAll
+	case KindAgentLogin:
+		return evAgentLogin
+	case KindAgentLogoff:
+		return evAgentLogoff
+	case KindAgentCallbackLogin:
+		return evAgentCallbackLogin
+	case KindAgentCallbackLogoff:
+		return evAgentCallbackLogoff
+	case KindQueueStart:
+		return evQueueStart
+	case KindConfigReload:
+		return evConfigReload
+	case KindPenalty:
+		return evPenalty
+	case KindRingInUse:
+		return evRingInUse
+	case KindFull:
+		return evFull
+	case KindJoinEmpty:
+		return evJoinEmpty
+	case KindJoinUnavail:
+		return evJoinUnavail
+	case KindClosed:
+		return evClosed
+	case KindDID:
+		return evDID
+	}
+	return evOther
 }

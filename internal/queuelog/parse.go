@@ -94,32 +94,53 @@ func (e Event) digest() [sha256.Size]byte {
 
 // fingerprint is a cheap hash (FNV-1a, inlined so it allocates nothing)
 // of the same fields as Key, without the occurrence, used to count
-// repeats.
+// repeats. Readers save fingerprints in their checkpoints, so the value
+// must never change.
 func (e Event) fingerprint() uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
-	word := func(v uint64) {
-		for range 8 {
-			h ^= v & 0xff
-			h *= prime
-			v >>= 8
-		}
-	}
-	str := func(s string) {
-		word(uint64(len(s)))
-		for i := 0; i < len(s); i++ {
-			h ^= uint64(s[i])
-			h *= prime
-		}
-	}
-	word(uint64(e.Time.Unix()))
-	word(uint64(e.Time.Nanosecond()))
-	str(e.CallID)
-	str(e.Queue)
-	str(e.Agent)
-	str(e.Kind)
+	h := uint64(fnvOffset)
+	h = fnvWord(h, uint64(e.Time.Unix()))
+	h = fnvWord(h, uint64(e.Time.Nanosecond()))
+	h = fnvString(h, e.CallID)
+	h = fnvString(h, e.Queue)
+	h = fnvString(h, e.Agent)
+	h = fnvString(h, e.Kind)
 	for _, d := range trimTrailingEmpty(e.Data) {
-		str(d)
+		h = fnvString(h, d)
+	}
+	return h
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+// fnvZeros[n] is fnvPrime to the power n: FNV-1a of n zero bytes is a
+// multiplication by it, as XOR with zero changes nothing.
+var fnvZeros = [9]uint64{
+	0x1, 0x100000001b3, 0x366000002e329, 0x8a97b0004e7feab, 0x9ffaac085635bc91,
+	0xcaee32a7d4f6a63, 0xdc966432edf1c639, 0xc5527b8a51d3d2db, 0x1efac7090aef4a21,
+}
+
+// fnvWord hashes v as 8 bytes, least significant first. The high bytes of
+// a length or a time are mostly zero; they cost one multiplication
+// together instead of one each, with the same result.
+func fnvWord(h, v uint64) uint64 {
+	n := 0
+	for ; v != 0; v >>= 8 {
+		h ^= v & 0xff
+		h *= fnvPrime
+		n++
+	}
+	return h * fnvZeros[8-n]
+}
+
+// fnvString hashes the length of s as a word, then its bytes.
+func fnvString(h uint64, s string) uint64 {
+	h = fnvWord(h, uint64(len(s)))
+	for i := 0; i < len(s); i++ {
+		h ^= uint64(s[i])
+		h *= fnvPrime
 	}
 	return h
 }
@@ -158,35 +179,111 @@ var (
 // ("1700000000.123"), as some versions write. Line and Raw are left for
 // the caller (the Reader sets them).
 func ParseLine(line string) (Event, error) {
-	line = strings.TrimRight(line, "\r\n")
 	var e Event
-	var head [5]string
-	rest := line
-	for i := range 4 {
-		j := strings.IndexByte(rest, '|')
-		if j < 0 {
-			return Event{}, ErrTooFewFields
-		}
-		head[i] = rest[:j]
-		rest = rest[j+1:]
-	}
-	if j := strings.IndexByte(rest, '|'); j >= 0 {
-		head[4] = rest[:j]
-		e.Data = strings.Split(rest[j+1:], "|")
-	} else {
-		head[4] = rest
-	}
-	t, err := parseEpoch(head[0])
-	if err != nil {
+	if err := parseLine(&e, strings.TrimRight(line, "\r\n"), nil); err != nil {
 		return Event{}, err
 	}
-	e.Time = t
-	e.CallID, e.Queue, e.Agent = head[1], head[2], head[3]
-	e.Kind = strings.TrimSpace(head[4])
-	if e.Kind == "" {
-		return Event{}, ErrNoKind
-	}
 	return e, nil
+}
+
+// parseLine is ParseLine without the trimming of the line ending, into e.
+// It scans the line once, and every string it sets is a substring of
+// line. Data comes from fields (see dataSlab) when it is not nil.
+func parseLine(e *Event, line string, fields *dataSlab) error {
+	var sep [5]int // the first five '|'
+	n := 0
+	for i := 0; i < len(line) && n < len(sep); i++ {
+		if line[i] == '|' {
+			sep[n] = i
+			n++
+		}
+	}
+	if n < 4 {
+		return ErrTooFewFields
+	}
+	kind := line[sep[3]+1:]
+	if n == 5 {
+		kind = line[sep[3]+1 : sep[4]]
+		data := line[sep[4]+1:]
+		e.Data = fields.take(strings.Count(data, "|") + 1)
+		for i := range len(e.Data) - 1 {
+			j := strings.IndexByte(data, '|')
+			e.Data[i] = data[:j]
+			data = data[j+1:]
+		}
+		e.Data[len(e.Data)-1] = data
+	}
+	t, err := parseEpochFast(line[:sep[0]])
+	if err != nil {
+		return err
+	}
+	e.Time = t
+	e.CallID, e.Queue, e.Agent = line[sep[0]+1:sep[1]], line[sep[1]+1:sep[2]], line[sep[2]+1:sep[3]]
+	e.Kind = trimSpace(kind)
+	if e.Kind == "" {
+		return ErrNoKind
+	}
+	return nil
+}
+
+// trimSpace is strings.TrimSpace, without the call for the usual event
+// name that has nothing to trim.
+func trimSpace(s string) string {
+	if s != "" && notSpace(s[0]) && notSpace(s[len(s)-1]) {
+		return s
+	}
+	return strings.TrimSpace(s)
+}
+
+// notSpace reports whether c is an ASCII byte that is not white space:
+// one that strings.TrimSpace keeps.
+func notSpace(c byte) bool { return c > ' ' && c < 0x80 }
+
+// dataSlab hands out Data slices cut from a shared backing array, so that
+// the Reader allocates once per many lines rather than once per line. Each
+// slice's capacity ends where it does, so appending to one never writes
+// into another.
+type dataSlab struct{ free []string }
+
+// take returns n empty strings; a nil slab allocates them on their own.
+func (s *dataSlab) take(n int) []string {
+	if s == nil {
+		return make([]string, n)
+	}
+	if len(s.free) < n {
+		s.free = make([]string, max(n, 512))
+	}
+	d := s.free[:n:n]
+	s.free = s.free[n:]
+	return d
+}
+
+// parseEpochFast is parseEpoch for the plain digits, with an optional
+// fraction, of every ordinary line; anything else, including every error,
+// is left to parseEpoch.
+func parseEpochFast(s string) (time.Time, error) {
+	sec, nsec := int64(0), int64(0)
+	i := 0
+	for ; i < len(s) && i < 12 && s[i] >= '0' && s[i] <= '9'; i++ {
+		sec = sec*10 + int64(s[i]-'0')
+	}
+	if i == 0 || sec > 253402300799 {
+		return parseEpoch(s)
+	}
+	if i < len(s) {
+		if s[i] != '.' || len(s)-i-1 < 1 || len(s)-i-1 > 9 {
+			return parseEpoch(s)
+		}
+		scale := int64(1e9)
+		for _, c := range []byte(s[i+1:]) {
+			if c < '0' || c > '9' {
+				return parseEpoch(s)
+			}
+			scale /= 10
+			nsec += int64(c-'0') * scale
+		}
+	}
+	return time.Unix(sec, nsec).UTC(), nil
 }
 
 // parseEpoch reads "1700000000" or "1700000000.123456" as UTC.
@@ -272,14 +369,10 @@ type Reader struct {
 	errs      []LineError
 	malformed int
 	ioErr     error
-	seen      map[uint64]seenEntry
+	seen      seenSet
 	pruneAt   int
 	maxTime   time.Time
-}
-
-type seenEntry struct {
-	count int
-	at    time.Time
+	fields    dataSlab
 }
 
 // NewReader returns a Reader over r.
@@ -298,8 +391,12 @@ func (r *Reader) Next() (Event, bool) {
 		}
 		r.line++
 		lineNo := r.LineBase + r.line
-		text := strings.TrimRight(string(raw), "\r\n")
-		if strings.TrimSpace(text) == "" {
+		n := len(raw)
+		for n > 0 && (raw[n-1] == '\n' || raw[n-1] == '\r') {
+			n--
+		}
+		text := string(raw[:n])
+		if blank(text) {
 			continue
 		}
 		if !r.detected {
@@ -313,7 +410,7 @@ func (r *Reader) Next() (Event, bool) {
 		if r.Format == FormatCSV {
 			e, err = r.csv.parse(text, r.Location)
 		} else {
-			e, err = ParseLine(text)
+			err = parseLine(&e, text, &r.fields)
 		}
 		if err != nil {
 			r.addError(lineNo, err)
@@ -321,9 +418,14 @@ func (r *Reader) Next() (Event, bool) {
 		}
 		e.Line = lineNo
 		e.Raw = text
-		e.Occurrence = r.occurrence(e)
+		e.Occurrence = r.occurrence(&e)
 		return e, true
 	}
+}
+
+// blank reports whether s is empty or white space only.
+func blank(s string) bool {
+	return s == "" || !notSpace(s[0]) && strings.TrimSpace(s) == ""
 }
 
 // readLine returns the next complete line (with its newline), or the last
@@ -394,33 +496,19 @@ func (r *Reader) addError(line int, err error) {
 // remembered: identical lines are written within the same second, so a
 // window of a minute behind the newest time is ample and keeps memory flat
 // on long files.
-func (r *Reader) occurrence(e Event) int {
-	if r.seen == nil {
-		r.seen = make(map[uint64]seenEntry)
-	}
+func (r *Reader) occurrence(e *Event) int {
 	if e.Time.After(r.maxTime) {
 		r.maxTime = e.Time
 	}
-	fp := e.fingerprint()
-	s, ok := r.seen[fp]
-	n := 0
-	if ok {
-		n = s.count + 1
-	}
-	r.seen[fp] = seenEntry{count: n, at: e.Time}
+	n := r.seen.add(e.fingerprint(), e.Time)
 	if r.pruneAt == 0 {
 		r.pruneAt = 8192
 	}
-	if len(r.seen) > r.pruneAt {
-		cutoff := r.maxTime.Add(-time.Minute)
-		for k, v := range r.seen {
-			if v.at.Before(cutoff) {
-				delete(r.seen, k)
-			}
-		}
+	if r.seen.len() > r.pruneAt {
+		r.seen.prune(r.maxTime.Add(-time.Minute))
 		// A busy minute may hold more than the threshold: grow it rather
 		// than rescan on every line.
-		r.pruneAt = max(8192, 2*len(r.seen))
+		r.pruneAt = max(8192, 2*r.seen.len())
 	}
 	return n
 }

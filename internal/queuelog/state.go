@@ -45,16 +45,11 @@ func (r *Reader) State() ReaderState {
 		c := r.csv
 		st.CSV = append([]int{int(c.sep), c.time, c.callid, c.queue, c.agent, c.k, c.data, c.width}, c.datan...)
 	}
-	if len(r.seen) > 0 {
-		fps := make([]uint64, 0, len(r.seen))
-		for fp := range r.seen {
-			fps = append(fps, fp)
-		}
-		slices.Sort(fps)
-		buf := make([]byte, 0, 20*len(fps))
-		for _, fp := range fps {
-			s := r.seen[fp]
-			buf = binary.BigEndian.AppendUint64(buf, fp)
+	if r.seen.len() > 0 {
+		seen := r.seen.entries()
+		buf := make([]byte, 0, 20*len(seen))
+		for _, s := range seen {
+			buf = binary.BigEndian.AppendUint64(buf, s.fp)
 			buf = binary.BigEndian.AppendUint32(buf, uint32(s.count))
 			buf = binary.BigEndian.AppendUint64(buf, uint64(s.at.UnixNano()))
 		}
@@ -83,12 +78,11 @@ func ResumeReader(in io.Reader, st ReaderState) (*Reader, error) {
 		if err != nil || len(buf)%20 != 0 {
 			return nil, errors.New("queuelog: resume: bad duplicate table")
 		}
-		r.seen = make(map[uint64]seenEntry, len(buf)/20)
 		for i := 0; i < len(buf); i += 20 {
 			fp := binary.BigEndian.Uint64(buf[i:])
 			n := int(binary.BigEndian.Uint32(buf[i+8:]))
 			at := time.Unix(0, int64(binary.BigEndian.Uint64(buf[i+12:]))).UTC()
-			r.seen[fp] = seenEntry{count: n, at: at}
+			r.seen.set(fp, n, at)
 		}
 	}
 	return r, nil
@@ -160,7 +154,7 @@ func (b *Builder) MarshalState() ([]byte, error) {
 		return strings.Compare(x.Rec.CallID+"\x00"+x.Rec.Queue, y.Rec.CallID+"\x00"+y.Rec.Queue)
 	})
 	st.CallTable = base64.StdEncoding.EncodeToString(encodeCalls(b.calls))
-	index := make(map[*pendingRecord]int, len(b.pending))
+	index := make(map[*visit]int, len(b.pending))
 	for i, p := range b.pending {
 		index[p] = i
 		st.Pending = append(st.Pending, pendingState{Rec: p.rec, ReleaseAt: p.releaseAt, Entered: p.entered,
@@ -208,7 +202,11 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 		b.open[visitKey{o.Rec.CallID, o.Rec.Queue}] = &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered}
 	}
 	for _, c := range st.Calls {
-		b.calls[c.ID] = &callState{visits: c.Visits, did: c.DID, last: c.Last, closed: c.Closed}
+		cs := &callState{id: c.ID, visits: c.Visits, did: c.DID, last: c.Last}
+		for q, at := range c.Closed {
+			cs.setClosed(q, at)
+		}
+		b.calls[c.ID] = cs
 	}
 	if st.CallTable != "" {
 		raw, err := base64.StdEncoding.DecodeString(st.CallTable)
@@ -219,8 +217,11 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 			return nil, fmt.Errorf("queuelog: restore builder: %w", err)
 		}
 	}
+	for _, cs := range b.calls {
+		b.ages.push(callAge{cs.last.Unix(), cs})
+	}
 	for _, p := range st.Pending {
-		b.pending = append(b.pending, &pendingRecord{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
+		b.pending = append(b.pending, &visit{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
 			awaitPause: p.AwaitPause, inPause: p.InPause, pauseStart: p.PauseStart, pauseQueue: p.PauseQueue})
 	}
 	for _, e := range st.Agents {
@@ -281,9 +282,9 @@ func encodeCalls(calls map[string]*callState) []byte {
 		str(cs.did)
 		tm(cs.last)
 		buf = binary.AppendUvarint(buf, uint64(len(cs.closed)))
-		for _, q := range sortedKeys(cs.closed) {
-			str(q)
-			tm(cs.closed[q])
+		for _, c := range cs.closed { // sorted by queue
+			str(c.queue)
+			tm(c.at)
 		}
 	}
 	return buf
@@ -331,7 +332,7 @@ func decodeCalls(buf []byte, calls map[string]*callState) error {
 		if err != nil {
 			return err
 		}
-		cs := &callState{visits: int(visits)}
+		cs := &callState{id: id, visits: int(visits)}
 		if cs.did, err = str(); err != nil {
 			return err
 		}
@@ -342,17 +343,16 @@ func decodeCalls(buf []byte, calls map[string]*callState) error {
 		if err != nil || nq > uint64(len(buf)) {
 			return errCallTable
 		}
-		if nq > 0 {
-			cs.closed = make(map[string]time.Time, nq)
-		}
 		for range nq {
 			q, err := str()
 			if err != nil {
 				return err
 			}
-			if cs.closed[q], err = tm(); err != nil {
+			at, err := tm()
+			if err != nil {
 				return err
 			}
+			cs.setClosed(q, at)
 		}
 		calls[id] = cs
 	}

@@ -13,9 +13,9 @@ import (
 func TestCallTable(t *testing.T) {
 	at := func(sec, nsec int64) time.Time { return time.Unix(sec, nsec).UTC() }
 	calls := map[string]*callState{
-		"1764230400.1": {visits: 2, did: "5550100", last: at(1764230460, 0), closed: map[string]time.Time{"sales": at(1764230430, 5e8), "support": at(1764230460, 0)}},
-		"1764230401.2": {visits: 1, last: at(1764230401, 123456789)},
-		"x|y,z":        {visits: 0, last: time.Time{}},
+		"1764230400.1": {id: "1764230400.1", visits: 2, did: "5550100", last: at(1764230460, 0), closed: []queueEnd{{"sales", at(1764230430, 5e8)}, {"support", at(1764230460, 0)}}},
+		"1764230401.2": {id: "1764230401.2", visits: 1, last: at(1764230401, 123456789)},
+		"x|y,z":        {id: "x|y,z", visits: 0, last: time.Time{}},
 	}
 	got := map[string]*callState{}
 	if err := decodeCalls(encodeCalls(calls), got); err != nil {
@@ -46,7 +46,14 @@ func TestCallTable(t *testing.T) {
 	st.CallTable = ""
 	for _, id := range sortedKeys(calls) {
 		c := calls[id]
-		st.Calls = append(st.Calls, callEntry{ID: id, Visits: c.visits, DID: c.did, Last: c.last, Closed: c.closed})
+		closed := map[string]time.Time{}
+		for _, q := range c.closed {
+			closed[q.queue] = q.at
+		}
+		if len(closed) == 0 {
+			closed = nil
+		}
+		st.Calls = append(st.Calls, callEntry{ID: id, Visits: c.visits, DID: c.did, Last: c.last, Closed: closed})
 	}
 	old, err := json.Marshal(st)
 	if err != nil {
