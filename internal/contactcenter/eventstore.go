@@ -48,7 +48,9 @@ type keyRow struct {
 func (b *eventBlock) add(id, at, hkey int64, body string) {
 	if b.events == 0 {
 		b.id = id
-		b.byHour = map[int64]int{}
+		if b.byHour == nil {
+			b.byHour = map[int64]int{}
+		}
 	} else {
 		b.bodies = append(b.bodies, '\n')
 	}

@@ -208,6 +208,7 @@ type importer struct {
 	report  ImportReport
 
 	ch      chan *batch
+	free    chan *batch // committed batches, to be filled again
 	wg      sync.WaitGroup
 	mu      sync.Mutex
 	werr    error
@@ -241,9 +242,12 @@ func (s *Service) newImporter(ctx context.Context, name, kind string) (*importer
 }
 
 func (im *importer) start(ctx context.Context) {
-	// Unbuffered: the producer fills the next batch while the writer
-	// commits one, and waits for the writer rather than queueing a third.
-	im.ch = make(chan *batch)
+	// One batch may wait for the writer while it commits another and the
+	// producer fills a third: the producer's pace varies with the log
+	// (calls, agent spans), and with nothing queued the writer idled
+	// whenever the producer was slower for a batch. A batch is about 8 MB.
+	im.ch = make(chan *batch, 1)
+	im.free = make(chan *batch, 1)
 	im.wg.Add(1)
 	go func() {
 		defer im.wg.Done()
@@ -254,6 +258,10 @@ func (im *importer) start(ctx context.Context) {
 					im.werr = err
 					im.mu.Unlock()
 				}
+			}
+			select {
+			case im.free <- b:
+			default:
 			}
 			im.writing.Done()
 		}
@@ -318,11 +326,21 @@ func (im *importer) cut(f *fileCheckpoint) error {
 		}
 	}
 	b.streamID, b.version, b.nextSeq, b.state = im.st.id, im.version, im.seq, state
+	b.order() // here rather than in the writer, the busier
 	im.res.take(b)
 	im.version++
 	im.writing.Add(1)
 	im.ch <- b
-	im.cur = b.next()
+	select {
+	case f := <-im.free:
+		// A committed batch's slices, maps and buffers, already grown to
+		// a batch's size: allocating and clearing new ones for every batch
+		// was 0.7 s of a year's import, and as much again collecting them.
+		f.reset()
+		im.cur = f
+	default:
+		im.cur = b.next()
+	}
 	return nil
 }
 

@@ -136,7 +136,8 @@ func (s *Service) replay(ctx context.Context, tx *sql.Tx, res *resolver, st stre
 		}
 	}
 	write := func() error {
-		if err := s.writeRows(ctx, tx, nil, nil, out.records, out.sessions); err != nil {
+		recs, spans := byID(out.records, out.sessions)
+		if err := s.writeRows(ctx, tx, nil, nil, recs, spans); err != nil {
 			return err
 		}
 		if err := s.addRollups(ctx, tx, out.rollups); err != nil {
