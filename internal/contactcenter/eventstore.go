@@ -36,6 +36,7 @@ type eventBlock struct {
 	bodies []byte
 	keys   []keyRow
 	byHour map[int64]int // index in keys
+	last   int           // index in keys of the last event's hour
 }
 
 type keyRow struct {
@@ -57,11 +58,17 @@ func (b *eventBlock) add(id, at, hkey int64, body string) {
 	b.events++
 	b.bodies = append(b.bodies, body...)
 	h := keyHour(at)
-	j, ok := b.byHour[h]
-	if !ok {
-		j = len(b.keys)
-		b.byHour[h] = j
-		b.keys = append(b.keys, keyRow{hour: h, maxAt: at})
+	j := b.last
+	if b.events == 1 || b.keys[j].hour != h {
+		// Events come in time order, mostly: the last event's hour is
+		// this one's but every 3,600 s.
+		var ok bool
+		if j, ok = b.byHour[h]; !ok {
+			j = len(b.keys)
+			b.byHour[h] = j
+			b.keys = append(b.keys, keyRow{hour: h, maxAt: at})
+		}
+		b.last = j
 	}
 	k := &b.keys[j]
 	k.keys = binary.BigEndian.AppendUint64(k.keys, uint64(at))

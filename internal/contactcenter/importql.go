@@ -200,7 +200,8 @@ type importer struct {
 	opts    streamOptions
 	maxSeen int64 // newest event time stored when the run began, or read since
 	keys    *keyCache
-	dup     map[eventKey]bool // process's keys of a chunk, kept to be reused
+	dup     map[eventKey]bool // markRepeats' scratch, kept to be reused
+	repeats []bool            // and its result
 	conn    *sql.Conn         // PostgreSQL: the connection holding the stream's lock
 	seq     int64
 	version int
@@ -588,27 +589,25 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 			cand = append(cand, keys[i])
 		}
 	}
-	dup := im.dup
-	clear(dup)
+	var found map[eventKey]bool
 	if len(cand) > 0 {
-		found, err := im.keys.stored(ctx, cand)
-		if err != nil {
+		var err error
+		if found, err = im.keys.stored(ctx, cand); err != nil {
 			return err
 		}
-		for k := range found {
-			dup[k] = true
-		}
 	}
+	repeats := markRepeats(keys, im.repeats[:0], im.dup)
+	im.repeats = repeats
 	b := im.cur
 	for i := range chunk {
 		e := chunk[i]
 		k := keys[i]
-		if dup[k] {
+		repeat := repeats[i]
+		if repeat || found[k] {
 			fr.rep.Duplicates++
 			im.report.Duplicates++
 			continue
 		}
-		dup[k] = true // a repeat later in this chunk is a duplicate too
 		seq := im.seq
 		im.seq++
 		if seq >= 1<<seqBits {
@@ -629,6 +628,41 @@ func (im *importer) process(ctx context.Context, fr *fileRun, chunk []queuelog.E
 		im.take()
 	}
 	return nil
+}
+
+// markRepeats appends to dst, for each of keys, whether an earlier one is
+// the same: a key met earlier in a chunk makes a duplicate as much as a
+// stored one. Keys of equal time are next to each other in a chunk in
+// time order, the usual case, so only the run of the same time is looked
+// through; out of order, scratch (cleared first) remembers them.
+func markRepeats(keys []eventKey, dst []bool, scratch map[eventKey]bool) []bool {
+	inOrder := true
+	for i := 1; i < len(keys); i++ {
+		if keys[i].at < keys[i-1].at {
+			inOrder = false
+			break
+		}
+	}
+	if !inOrder {
+		clear(scratch)
+		for _, k := range keys {
+			dst = append(dst, scratch[k])
+			scratch[k] = true
+		}
+		return dst
+	}
+	run := 0 // where the run of keys[i].at began
+	for i, k := range keys {
+		if k.at != keys[run].at {
+			run = i
+		}
+		repeat := false
+		for j := run; j < i && !repeat; j++ {
+			repeat = keys[j].hkey == k.hkey
+		}
+		dst = append(dst, repeat)
+	}
+	return dst
 }
 
 // hashKey is the 64-bit form of an idempotency key: its first 16 hex
