@@ -5,7 +5,9 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
+	"time"
 )
 
 // TestEncodeStreamState: the hand-made encoding decodes to what it was
@@ -54,6 +56,36 @@ func TestMarkRepeats(t *testing.T) {
 			if got[i] != want {
 				t.Fatalf("chunk %d, key %d of %v: repeat %v, want %v", n, i, keys, got[i], want)
 			}
+		}
+	}
+}
+
+// TestIDOrder checks idOrder against sorting the ids themselves, with
+// ties of time and a time before 1970.
+func TestIDOrder(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 9))
+	for n := range 300 {
+		recs := make([]ContactRecord, rng.IntN(60))
+		for i := range recs {
+			ms := int64(1_764_000_000_000) + int64(rng.IntN(20))*1000
+			if n%10 == 0 && i == 0 {
+				ms = -5000 // before 1970: the slow path
+			}
+			recs[i].OfferedAt = time.UnixMilli(ms)
+			recs[i].ID = timedID(ms, strconv.Itoa(rng.IntN(1000)))
+		}
+		order, _ := byID(recs, nil)
+		got := make([]string, 0, len(recs))
+		for _, i := range order.order {
+			got = append(got, recs[i].ID)
+		}
+		want := make([]string, 0, len(recs))
+		for _, r := range recs {
+			want = append(want, r.ID)
+		}
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Fatalf("round %d: got %v, want %v", n, got, want)
 		}
 	}
 }
