@@ -80,12 +80,12 @@ func (b *batch) next() *batch {
 // reset empties b for another batch, keeping its memory.
 func (b *batch) reset() {
 	clear(b.rollups)
-	clear(b.events.byHour)
+	b.events.reset()
 	*b = batch{
 		rollups:  b.rollups,
 		records:  b.records[:0],
 		sessions: b.sessions[:0],
-		events:   eventBlock{bodies: b.events.bodies[:0], keys: b.events.keys[:0], byHour: b.events.byHour},
+		events:   b.events,
 	}
 }
 

@@ -248,7 +248,7 @@ func (im *importer) start(ctx context.Context) {
 	// (calls, agent spans), and with nothing queued the writer idled
 	// whenever the producer was slower for a batch. A batch is about 8 MB.
 	im.ch = make(chan *batch, 1)
-	im.free = make(chan *batch, 1)
+	im.free = make(chan *batch, 2)
 	im.wg.Add(1)
 	go func() {
 		defer im.wg.Done()
