@@ -156,6 +156,9 @@ func TestFingerprintReference(t *testing.T) {
 			t.Fatalf("fingerprint of %#v: %x, want %x", e, got, want)
 		}
 	}
+	if fnvPrime8 != fnvZeros[8] {
+		t.Errorf("fnvPrime8 = %#x, want %#x", uint64(fnvPrime8), fnvZeros[8])
+	}
 	p := uint64(1)
 	for i, z := range fnvZeros {
 		if z != p {
