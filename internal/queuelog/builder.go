@@ -1,6 +1,7 @@
 package queuelog
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -222,14 +223,20 @@ type Builder struct {
 	now      time.Time
 	open     map[visitKey]*visit
 	calls    map[string]*callState
-	ages     callHeap // b.calls, oldest first, for prune
+	ages     callAges // b.calls, oldest first, for prune
 	pending  []*visit
 	agents   map[string]*agentState
 	contacts []ContactRecord
 	sessions []AgentSession
 	stats    Stats
-	// lastPrune is when forgotten calls were last dropped (log time).
-	lastPrune time.Time
+	// lastPrune is when forgotten calls were last dropped (log time);
+	// nextPrune is an hour later, when Add prunes next.
+	lastPrune, nextPrune time.Time
+	// releaseSec is a Unix second no later than that of the earliest
+	// releaseAt of a pending record not in a wrap-up pause (of all pending
+	// records after a restore), so that release need not look at them
+	// all while the log is before it: math.MaxInt64 for none.
+	releaseSec int64
 }
 
 type visitKey struct{ callID, queue string }
@@ -265,6 +272,18 @@ type callState struct {
 	closed []queueEnd
 	// pruned is set when prune forgets the call.
 	pruned bool
+}
+
+// newCallState returns a callState for id with room for the end of one
+// visit: nearly every call visits one queue, and the room is allocated
+// with the callState rather than on its own when the visit ends.
+func newCallState(id string) *callState {
+	c := &struct {
+		cs  callState
+		end [1]queueEnd
+	}{cs: callState{id: id}}
+	c.cs.closed = c.end[:0]
+	return &c.cs
 }
 
 // queueEnd is when a call's visit to queue last ended. A call visits a
@@ -313,6 +332,9 @@ func NewBuilder(cfg Config) *Builder {
 		open:   make(map[visitKey]*visit),
 		calls:  make(map[string]*callState),
 		agents: make(map[string]*agentState),
+		// The zero lastPrune.
+		nextPrune:  time.Time{}.Add(time.Hour),
+		releaseSec: math.MaxInt64,
 	}
 	for _, r := range cfg.WrapUpPauseReasons {
 		b.wrap[strings.ToLower(strings.TrimSpace(r))] = true
@@ -360,8 +382,9 @@ func (b *Builder) Add(e Event) {
 		b.now = e.Time
 		b.release(false)
 	}
-	if b.now.After(b.lastPrune.Add(time.Hour)) {
+	if b.now.After(b.nextPrune) {
 		b.lastPrune = b.now
+		b.nextPrune = b.now.Add(time.Hour)
 		b.prune()
 	}
 	kind := kindCode(e.Kind)
@@ -442,7 +465,7 @@ func callOK(e *Event) bool {
 func (b *Builder) call(callID string, t time.Time) *callState {
 	cs := b.calls[callID]
 	if cs == nil {
-		cs = &callState{id: callID}
+		cs = newCallState(callID)
 		if t.After(cs.last) {
 			cs.last = t
 		}
@@ -596,7 +619,7 @@ func (b *Builder) nextCall(agent string, t time.Time) {
 		p.rec.ACW = since(t, p.pauseStart)
 		p.rec.ACWMeasured = true
 		p.inPause = false
-		p.releaseAt = t
+		b.releaseAt(p, t)
 	}
 	p.awaitPause = false
 	a.acw = nil
@@ -717,15 +740,16 @@ func (b *Builder) reject(e *Event, kind eventKind) {
 	}
 	cs := b.call(e.CallID, e.Time)
 	cs.visits++
-	b.pending = append(b.pending, &visit{
-		entered:   true,
-		releaseAt: e.Time.Add(b.cfg.tolerance()),
+	p := &visit{
+		entered: true,
 		rec: ContactRecord{
 			CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
 			OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind.String(),
 			FirstLine: e.Line, LastLine: e.Line,
 		},
-	})
+	}
+	b.releaseAt(p, e.Time.Add(b.cfg.tolerance()))
+	b.pending = append(b.pending, p)
 }
 
 func touch(r *ContactRecord, e *Event) {
@@ -757,7 +781,7 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 		r.EndedAt = r.OfferedAt
 	}
 	p := v // from now on, a pending record
-	p.releaseAt = r.EndedAt.Add(b.cfg.tolerance())
+	b.releaseAt(p, r.EndedAt.Add(b.cfg.tolerance()))
 	if byEvent {
 		b.callOf(v, at).setClosed(k.queue, at)
 	}
@@ -768,7 +792,7 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 		b.nextCall(r.Agent, r.EndedAt)
 		a := b.agent(r.Agent)
 		p.awaitPause = true
-		p.releaseAt = r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance()))
+		b.releaseAt(p, r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance())))
 		a.acw = p
 		// A wrap-up pause logged in the same second just before the
 		// completion (threads race) still counts. Of several, the queue
@@ -831,8 +855,21 @@ func (b *Builder) isWrap(reason string) bool {
 	return b.wrap[string(lower)]
 }
 
+// releaseAt sets when the pending record p is released, unless it is in
+// a wrap-up pause then.
+func (b *Builder) releaseAt(p *visit, t time.Time) {
+	p.releaseAt = t
+	b.releaseSec = min(b.releaseSec, t.Unix())
+}
+
 // release hands out pending records whose wait is over (all with force).
+// The log's time advances on nearly every line; unless it has reached
+// the earliest release, there is nothing to look at.
 func (b *Builder) release(force bool) {
+	if !force && b.now.Unix() < b.releaseSec {
+		return
+	}
+	next := int64(math.MaxInt64)
 	keep := b.pending[:0]
 	for _, p := range b.pending {
 		if force || (!p.inPause && b.now.After(p.releaseAt)) {
@@ -840,9 +877,13 @@ func (b *Builder) release(force bool) {
 			continue
 		}
 		keep = append(keep, p)
+		if !p.inPause {
+			next = min(next, p.releaseAt.Unix())
+		}
 	}
 	clear(b.pending[len(keep):])
 	b.pending = keep
+	b.releaseSec = next
 }
 
 // finish settles a record's ACW and emits it.
@@ -929,7 +970,7 @@ func (b *Builder) agentEvent(e *Event, kind eventKind, f *Fields) {
 			p.rec.ACW = since(e.Time, p.pauseStart)
 			p.rec.ACWMeasured = true
 			p.inPause, p.awaitPause = false, false
-			p.releaseAt = e.Time
+			b.releaseAt(p, e.Time)
 			a.acw = nil
 		}
 	}
@@ -1121,8 +1162,12 @@ func (b *Builder) prune() {
 	// cutoff are queued again when the rest are out.
 	sec := cutoff.Unix()
 	var again []*callState
-	for len(b.ages) > 0 && b.ages[0].sec <= sec {
-		cs := b.ages.pop().cs
+	for {
+		a, ok := b.ages.popUpTo(sec)
+		if !ok {
+			break
+		}
+		cs := a.cs
 		if cs.last.Before(cutoff) {
 			delete(b.calls, cs.id)
 			cs.pruned = true
@@ -1143,11 +1188,55 @@ type callAge struct {
 	cs  *callState
 }
 
-// callHeap holds the calls' callAges, oldest first, so that prune only
-// looks at calls that may have aged out rather than at every call. (A
-// call's time is then checked again: if it was seen since, it is queued
-// once more with its newer time.) Calls are mostly queued in time order,
-// which costs a comparison each.
+// callAges holds the calls' callAges so that prune only looks at calls
+// that may have aged out rather than at every call. (A call's time is
+// then checked again: if it was seen since, it is queued once more with
+// its newer time.) Calls are nearly always queued in time order: those go
+// to the back of a queue, in constant time; the few that step back go to
+// a heap. The oldest is the older of the two fronts.
+type callAges struct {
+	inOrder []callAge // from head on, in time order
+	head    int
+	late    callHeap
+}
+
+func (q *callAges) len() int { return len(q.inOrder) - q.head + len(q.late) }
+
+// push queues a.
+func (q *callAges) push(a callAge) {
+	if n := len(q.inOrder); n > q.head && a.sec < q.inOrder[n-1].sec {
+		q.late.push(a)
+		return
+	}
+	if len(q.inOrder) == cap(q.inOrder) && q.head >= len(q.inOrder)/2 {
+		// Most of the array has been popped: reuse it rather than grow.
+		n := copy(q.inOrder, q.inOrder[q.head:])
+		clear(q.inOrder[n:])
+		q.inOrder, q.head = q.inOrder[:n], 0
+	}
+	q.inOrder = append(q.inOrder, a)
+}
+
+// popUpTo removes and returns the oldest callAge if it is of second sec or
+// before.
+func (q *callAges) popUpTo(sec int64) (callAge, bool) {
+	fifo := q.head < len(q.inOrder) && q.inOrder[q.head].sec <= sec
+	if len(q.late) > 0 && q.late[0].sec <= sec && (!fifo || q.late[0].sec < q.inOrder[q.head].sec) {
+		return q.late.pop(), true
+	}
+	if !fifo {
+		return callAge{}, false
+	}
+	a := q.inOrder[q.head]
+	q.inOrder[q.head] = callAge{}
+	q.head++
+	if q.head == len(q.inOrder) {
+		q.inOrder, q.head = q.inOrder[:0], 0
+	}
+	return a, true
+}
+
+// callHeap is a binary heap of callAges, oldest first.
 type callHeap []callAge
 
 func (h *callHeap) push(a callAge) {

@@ -1,12 +1,14 @@
 package queuelog
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -201,6 +203,7 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 		return nil, fmt.Errorf("queuelog: restore builder: %w", err)
 	}
 	b.now, b.lastPrune, b.stats = st.Now, st.LastPrune, st.Stats
+	b.nextPrune = b.lastPrune.Add(time.Hour)
 	for _, o := range st.Open {
 		b.open[visitKey{o.Rec.CallID, o.Rec.Queue}] = &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered}
 	}
@@ -214,8 +217,17 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 	if err := decodeCalls(st.CallTable, b.calls); err != nil {
 		return nil, fmt.Errorf("queuelog: restore builder: %w", err)
 	}
+	ages := make([]callAge, 0, len(b.calls))
 	for _, cs := range b.calls {
-		b.ages.push(callAge{cs.last.Unix(), cs})
+		ages = append(ages, callAge{cs.last.Unix(), cs})
+	}
+	// In time order, they all go to the back of the queue.
+	slices.SortFunc(ages, func(x, y callAge) int { return cmp.Compare(x.sec, y.sec) })
+	for _, a := range ages {
+		b.ages.push(a)
+	}
+	if len(st.Pending) > 0 {
+		b.releaseSec = math.MinInt64 // look at them all on the next line
 	}
 	for _, p := range st.Pending {
 		b.pending = append(b.pending, &visit{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
