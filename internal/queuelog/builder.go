@@ -225,6 +225,7 @@ type Builder struct {
 	calls    map[string]*callState
 	ages     callAges // b.calls, oldest first, for prune
 	pending  []*visit
+	free     []*visit // finished visits, for newVisit
 	agents   map[string]*agentState
 	contacts []ContactRecord
 	sessions []AgentSession
@@ -449,7 +450,7 @@ func (b *Builder) add(e *Event, kind eventKind, f *Fields) bool {
 
 // id maps Asterisk's placeholder ids to "".
 func id(s string) string {
-	s = strings.TrimSpace(s)
+	s = trimSpace(s)
 	switch s {
 	case "NONE", "none", "":
 		return ""
@@ -513,7 +514,8 @@ func (b *Builder) enter(e *Event, f *Fields) {
 		}
 	}
 	cs.visits++
-	v := &visit{entered: true, cs: cs}
+	v := b.newVisit()
+	v.entered, v.cs = true, cs
 	v.rec = ContactRecord{
 		CallID:    e.CallID,
 		Visit:     cs.visits,
@@ -568,7 +570,8 @@ func (b *Builder) visitFor(e *Event) *visit {
 	}
 	b.stats.Orphans++
 	cs.visits++
-	v := &visit{cs: cs}
+	v := b.newVisit()
+	v.cs = cs
 	v.rec = ContactRecord{
 		CallID:    e.CallID,
 		Visit:     cs.visits,
@@ -610,8 +613,14 @@ func (b *Builder) connect(e *Event, f *Fields) {
 // agent takes another call: a wrap-up pause cannot outlast it, and a pause
 // that starts later belongs to the new call.
 func (b *Builder) nextCall(agent string, t time.Time) {
-	a := b.agents[agent]
-	if a == nil || a.acw == nil {
+	if a := b.agents[agent]; a != nil {
+		b.nextCallOf(a, t)
+	}
+}
+
+// nextCallOf is nextCall for the agent a, already looked up.
+func (b *Builder) nextCallOf(a *agentState, t time.Time) {
+	if a.acw == nil {
 		return
 	}
 	p := a.acw
@@ -740,13 +749,12 @@ func (b *Builder) reject(e *Event, kind eventKind) {
 	}
 	cs := b.call(e.CallID, e.Time)
 	cs.visits++
-	p := &visit{
-		entered: true,
-		rec: ContactRecord{
-			CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
-			OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind.String(),
-			FirstLine: e.Line, LastLine: e.Line,
-		},
+	p := b.newVisit()
+	p.entered = true
+	p.rec = ContactRecord{
+		CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
+		OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind.String(),
+		FirstLine: e.Line, LastLine: e.Line,
 	}
 	b.releaseAt(p, e.Time.Add(b.cfg.tolerance()))
 	b.pending = append(b.pending, p)
@@ -786,11 +794,11 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 		b.callOf(v, at).setClosed(k.queue, at)
 	}
 	if byEvent && r.Outcome.Handled() && r.Agent != "" {
-		if !r.AnsweredAt.IsZero() {
-			b.nextCall(r.Agent, r.AnsweredAt)
-		}
-		b.nextCall(r.Agent, r.EndedAt)
 		a := b.agent(r.Agent)
+		if !r.AnsweredAt.IsZero() {
+			b.nextCallOf(a, r.AnsweredAt)
+		}
+		b.nextCallOf(a, r.EndedAt)
 		p.awaitPause = true
 		b.releaseAt(p, r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance())))
 		a.acw = p
@@ -899,6 +907,25 @@ func (b *Builder) finish(p *visit, at time.Time) {
 		a.acw = nil
 	}
 	b.contacts = emit(b.contacts, r)
+	// Nothing refers to p any more: it is neither open nor pending, nor an
+	// agent's acw, and the record went out as a copy (see newVisit).
+	*p = visit{}
+	b.free = append(b.free, p)
+}
+
+// newVisit returns a zero visit, one finished earlier if there is one. A
+// visit is the largest thing the Builder allocates, one per queue visit;
+// there are only as many at a time as calls open or pending. The record
+// a finished visit emitted shares nothing with it but the Unanswered
+// array, which the zeroing drops before anything could append to it.
+func (b *Builder) newVisit() *visit {
+	if n := len(b.free); n > 0 {
+		v := b.free[n-1]
+		b.free[n-1] = nil
+		b.free = b.free[:n-1]
+		return v
+	}
+	return new(visit)
 }
 
 func (b *Builder) agent(name string) *agentState {

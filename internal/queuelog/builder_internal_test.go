@@ -198,6 +198,9 @@ func randomEvents(rng *rand.Rand, n int) []Event {
 		switch rng.IntN(8) {
 		case 0, 1, 2:
 			add(id, q, "NONE", "ENTERQUEUE", "", "555", "1")
+			for range rng.IntN(3) {
+				add(id, q, agents[rng.IntN(len(agents))], "RINGNOANSWER", "1000")
+			}
 			add(id, q, a, "CONNECT", "3", id+"b", "2")
 			now = now.Add(time.Duration(rng.IntN(30)) * time.Second)
 			if rng.IntN(3) == 0 {
@@ -257,5 +260,32 @@ func TestReleaseSkip(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("seed %d: records differ from those of a scan at every second", seed)
 		}
+	}
+}
+
+// TestRecordsStay: records handed out by Take never change afterwards,
+// though the Builder reuses the visits they were built in.
+func TestRecordsStay(t *testing.T) {
+	cfg := Config{WrapUpPauseReasons: []string{"Wrapup"}}
+	events := randomEvents(rand.New(rand.NewPCG(14, 15)), 20000)
+	b := NewBuilder(cfg)
+	var got, want []ContactRecord
+	rings := 0
+	for _, e := range events {
+		b.Add(e)
+		c, _ := b.Take()
+		for _, r := range c {
+			got = append(got, r)
+			r.Unanswered = slices.Clone(r.Unanswered)
+			rings += len(r.Unanswered)
+			want = append(want, r)
+		}
+	}
+	b.Flush(b.Now())
+	if rings < 1000 {
+		t.Fatalf("only %d unanswered rings", rings)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("records changed after they were handed out")
 	}
 }
