@@ -284,9 +284,15 @@ func encodeCalls(calls map[string]*callState) []byte {
 		buf = binary.AppendVarint(buf, t.Unix())
 		buf = binary.AppendUvarint(buf, uint64(t.Nanosecond()))
 	}
-	for _, id := range sortedKeys(calls) {
-		cs := calls[id]
-		str(id)
+	// The calls are sorted themselves, by id (their key), rather than
+	// their keys, to save looking each one up again.
+	sorted := make([]*callState, 0, len(calls))
+	for _, cs := range calls {
+		sorted = append(sorted, cs)
+	}
+	slices.SortFunc(sorted, func(x, y *callState) int { return strings.Compare(x.id, y.id) })
+	for _, cs := range sorted {
+		str(cs.id)
 		buf = binary.AppendUvarint(buf, uint64(cs.visits))
 		str(cs.did)
 		tm(cs.last)
