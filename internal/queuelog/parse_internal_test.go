@@ -123,6 +123,51 @@ func TestParseLineReference(t *testing.T) {
 	}
 }
 
+// TestParseLineManyFields: lines with more separators than parseLine
+// records in its first scan, and separators at every offset in a word.
+func TestParseLineManyFields(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var slab dataSlab
+	for range 50000 {
+		fields := []string{"1764230400"}
+		for range 4 + rng.IntN(36) {
+			fields = append(fields, strings.Repeat("x", rng.IntN(12)))
+		}
+		fields[4] = "KIND"
+		line := strings.Join(fields, "|")
+		want, wantErr := refParseLine(line)
+		var got Event
+		err := parseLine(&got, line, &slab)
+		if !reflect.DeepEqual(got, want) || !sameError(err, wantErr) || cap(got.Data) != len(got.Data) {
+			t.Fatalf("parseLine(%q) = %#v, %v; want %#v, %v", line, got, err, want, wantErr)
+		}
+	}
+}
+
+func TestPipes(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			// b at pos, among bytes that are and are not '|'.
+			for _, fill := range []byte{0, '|', 0x7d, 0xfc, 0xff, 'a'} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(b)
+				var want uint64
+				for i, c := range w {
+					if c == '|' {
+						want |= 0x80 << (8 * i)
+					}
+				}
+				if got := pipes(load64(string(w[:]), 0)); got != want {
+					t.Fatalf("pipes(%q) = %#x, want %#x", w, got, want)
+				}
+			}
+		}
+	}
+}
+
 func sameError(a, b error) bool {
 	if a == nil || b == nil {
 		return a == b
