@@ -427,6 +427,9 @@ type Reader struct {
 	MaxErrors int
 
 	br        *bufio.Reader
+	direct    bool   // the last line is a slice of br's buffer
+	block     string // see lineText
+	blockAt   int64  // the offset of block in the input
 	line      int
 	offset    int64
 	partial   []byte
@@ -461,7 +464,7 @@ func (r *Reader) Next() (Event, bool) {
 		for n > 0 && (raw[n-1] == '\n' || raw[n-1] == '\r') {
 			n--
 		}
-		text := string(raw[:n])
+		text := r.lineText(raw, n)
 		if blank(text) {
 			continue
 		}
@@ -504,12 +507,11 @@ func (r *Reader) readLine() ([]byte, bool) {
 			continue
 		}
 		if err == nil {
-			var line []byte
-			if len(r.partial) > 0 {
+			line := chunk
+			r.direct = len(r.partial) == 0
+			if !r.direct {
 				line = append(r.partial, chunk...)
 				r.partial = nil
-			} else {
-				line = chunk
 			}
 			r.offset += int64(len(line))
 			return line, true
@@ -525,9 +527,34 @@ func (r *Reader) readLine() ([]byte, bool) {
 		}
 		line := r.partial
 		r.partial = nil
+		r.direct = false
 		r.offset += int64(len(line))
 		return line, true
 	}
+}
+
+// lineText returns line[:n], of the line readLine returned last, as a
+// string. Converting each line on its own would allocate once per line;
+// instead a line that came straight from the bufio.Reader's buffer is cut
+// from a string that holds it and everything buffered after it, so that
+// the lines that follow are cut from it too: one allocation and one copy
+// per buffer rather than per line. (Those strings keep their block alive:
+// a few buffers' worth, for the calls and names a Builder remembers.)
+func (r *Reader) lineText(line []byte, n int) string {
+	if !r.direct {
+		return string(line[:n])
+	}
+	start := r.offset - int64(len(line))
+	if start < r.blockAt || start+int64(len(line)) > r.blockAt+int64(len(r.block)) {
+		rest, _ := r.br.Peek(r.br.Buffered())
+		var b strings.Builder
+		b.Grow(len(line) + len(rest))
+		b.Write(line)
+		b.Write(rest)
+		r.block, r.blockAt = b.String(), start
+	}
+	i := int(start - r.blockAt)
+	return r.block[i : i+n]
 }
 
 // detect decides the format from the first non-empty line and reports

@@ -2,11 +2,13 @@ package queuelog
 
 import (
 	"errors"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -164,6 +166,61 @@ func TestPipes(t *testing.T) {
 					t.Fatalf("pipes(%q) = %#x, want %#x", w, got, want)
 				}
 			}
+		}
+	}
+}
+
+// TestLineText: the lines a Reader cuts from blocks of its buffer are the
+// lines of the input, however the input arrives: in one piece, a byte or
+// half a buffer at a time, with lines longer than the buffer, with and
+// without a last newline.
+func TestLineText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var in strings.Builder
+	in.WriteString("1764230400|1.0|q|a|FIRST\n") // a pipe file
+	for i := range 20000 {
+		line := strings.TrimRight(randomLine(rng), "\r\n")
+		if i%5000 == 7 {
+			line = "1764230400|1.1|q|a|K|" + strings.Repeat("x", 70000+i)
+		}
+		in.WriteString(line)
+		in.WriteString([]string{"\n", "\r\n"}[rng.IntN(2)])
+	}
+	in.WriteString("1764230400|1.2|q|a|LAST")
+	data := in.String()
+	read := func(src io.Reader) []Event {
+		r := NewReader(src)
+		var out []Event
+		for {
+			e, ok := r.Next()
+			if !ok {
+				break
+			}
+			out = append(out, e)
+		}
+		if r.Err() != nil {
+			t.Fatal(r.Err())
+		}
+		return out
+	}
+	// Each Raw is its line, as splitting the input gives it.
+	want := read(strings.NewReader(data))
+	if len(want) < 3000 {
+		t.Fatalf("%d events", len(want))
+	}
+	lines := strings.Split(data, "\n")
+	for _, e := range want {
+		if raw := strings.TrimRight(lines[e.Line-1], "\r"); e.Raw != raw {
+			t.Fatalf("line %d: Raw %q, want %q", e.Line, e.Raw, raw)
+		}
+	}
+	for name, src := range map[string]io.Reader{
+		"one byte": iotest.OneByteReader(strings.NewReader(data)),
+		"half":     iotest.HalfReader(strings.NewReader(data)),
+		"data+err": iotest.DataErrReader(strings.NewReader(data)),
+	} {
+		if got := read(src); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: events differ", name)
 		}
 	}
 }
