@@ -221,7 +221,7 @@ type Builder struct {
 	cfg      Config
 	wrap     map[string]bool
 	now      time.Time
-	open     map[visitKey]*visit
+	open     openVisits
 	calls    map[string]*callState
 	ages     callAges // b.calls, oldest first, for prune
 	pending  []*visit
@@ -240,7 +240,67 @@ type Builder struct {
 	releaseSec int64
 }
 
-type visitKey struct{ callID, queue string }
+// openVisits are the visits in progress, by call id: a look-up by one
+// string costs about half one by a call id and queue name pair, and a
+// call is in one queue at a time but for overlaps. A call's open visits
+// are a list, through their nextOpen and prevOpen, of one or two.
+type openVisits struct {
+	byCall map[string]*visit // the first of the call's list
+	n      int
+}
+
+// find returns the open visit of a call (whose list begins with head) to
+// queue, or nil.
+func (o *openVisits) find(head *visit, queue string) *visit {
+	for v := head; v != nil; v = v.nextOpen {
+		if v.rec.Queue == queue {
+			return v
+		}
+	}
+	return nil
+}
+
+// get returns the open visit of call id to queue, or nil.
+func (o *openVisits) get(id, queue string) *visit { return o.find(o.byCall[id], queue) }
+
+// push opens v, a visit of a call whose list of open visits begins with
+// head, putting v first.
+func (o *openVisits) push(head, v *visit) {
+	v.nextOpen = head
+	if head != nil {
+		head.prevOpen = v
+	}
+	o.byCall[v.rec.CallID] = v
+	o.n++
+}
+
+// remove takes v, which is open, out of the open visits.
+func (o *openVisits) remove(v *visit) {
+	switch {
+	case v.prevOpen != nil:
+		v.prevOpen.nextOpen = v.nextOpen
+	case v.nextOpen != nil:
+		o.byCall[v.rec.CallID] = v.nextOpen
+	default:
+		delete(o.byCall, v.rec.CallID)
+	}
+	if v.nextOpen != nil {
+		v.nextOpen.prevOpen = v.prevOpen
+	}
+	v.nextOpen, v.prevOpen = nil, nil
+	o.n--
+}
+
+// all lists the open visits, in no particular order.
+func (o *openVisits) all() []*visit {
+	out := make([]*visit, 0, o.n)
+	for _, head := range o.byCall {
+		for v := head; v != nil; v = v.nextOpen {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // visit is a call's visit to a queue: open (in b.open) until it ends,
 // then pending (in b.pending) until its record is released. The same
@@ -253,6 +313,8 @@ type visit struct {
 	// cs is the call's state, to save looking it up on each event of the
 	// visit; nil (after a restore), or pruned, it is looked up again.
 	cs *callState
+	// nextOpen and prevOpen link the call's open visits (openVisits).
+	nextOpen, prevOpen *visit
 
 	// Pending: released after releaseAt. awaitPause: a handled contact
 	// whose agent may still start a wrap-up pause; inPause: that pause
@@ -330,7 +392,7 @@ func NewBuilder(cfg Config) *Builder {
 	b := &Builder{
 		cfg:    cfg,
 		wrap:   make(map[string]bool),
-		open:   make(map[visitKey]*visit),
+		open:   openVisits{byCall: make(map[string]*visit)},
 		calls:  make(map[string]*callState),
 		agents: make(map[string]*agentState),
 		// The zero lastPrune.
@@ -492,10 +554,10 @@ func (b *Builder) callOf(v *visit, t time.Time) *callState {
 }
 
 func (b *Builder) enter(e *Event, f *Fields) {
-	k := visitKey{e.CallID, e.Queue}
 	cs := b.call(e.CallID, e.Time)
 	tol := b.cfg.tolerance()
-	if v := b.open[k]; v != nil {
+	head := b.open.byCall[e.CallID]
+	if v := b.open.find(head, e.Queue); v != nil {
 		if !v.entered && near(e.Time, v.rec.OfferedAt, tol) {
 			b.mergeEnter(&v.rec, e, f)
 			v.entered = true
@@ -503,7 +565,8 @@ func (b *Builder) enter(e *Event, f *Fields) {
 		}
 		// The previous visit never logged its end: close it where it was
 		// last seen rather than invent an end.
-		b.truncate(k, v, v.rec.EndedAt)
+		b.truncate(v, v.rec.EndedAt)
+		head = b.open.byCall[e.CallID]
 	}
 	for _, p := range b.pending {
 		if !p.entered && p.rec.CallID == e.CallID && p.rec.Queue == e.Queue &&
@@ -530,7 +593,7 @@ func (b *Builder) enter(e *Event, f *Fields) {
 	if f.HasPosition {
 		v.rec.OrigPosition = f.Position
 	}
-	b.open[k] = v
+	b.open.push(head, v)
 }
 
 // mergeEnter applies an ENTERQUEUE that arrived after later lines of its
@@ -558,8 +621,8 @@ func near(a, b time.Time, tol time.Duration) bool {
 // visit for a call whose ENTERQUEUE is not in the input. It returns nil
 // for a late or repeated line of a visit that has already ended.
 func (b *Builder) visitFor(e *Event) *visit {
-	k := visitKey{e.CallID, e.Queue}
-	if v := b.open[k]; v != nil {
+	head := b.open.byCall[e.CallID]
+	if v := b.open.find(head, e.Queue); v != nil {
 		b.callOf(v, e.Time)
 		return v
 	}
@@ -583,7 +646,7 @@ func (b *Builder) visitFor(e *Event) *visit {
 		FirstLine: e.Line,
 		LastLine:  e.Line,
 	}
-	b.open[k] = v
+	b.open.push(head, v)
 	return v
 }
 
@@ -693,7 +756,7 @@ func (b *Builder) complete(e *Event, kind eventKind, f *Fields) {
 		r.TransferKind = f.Transfer.Kind
 		r.TransferTarget = f.Transfer.Target()
 	}
-	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
+	b.close(v, e.Time, true)
 }
 
 // exit handles the unanswered ends of a visit, and SYSCOMPAT.
@@ -736,14 +799,13 @@ func (b *Builder) exit(e *Event, kind eventKind, f *Fields) {
 	case evSysCompat:
 		r.Outcome = OutcomeDropped
 	}
-	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
+	b.close(v, e.Time, true)
 }
 
 // reject records a call that a QueueLog() line says never entered the
 // queue.
 func (b *Builder) reject(e *Event, kind eventKind) {
-	k := visitKey{e.CallID, e.Queue}
-	if b.open[k] != nil {
+	if b.open.get(e.CallID, e.Queue) != nil {
 		b.stats.Ignored++
 		return
 	}
@@ -779,8 +841,8 @@ func since(t, from time.Time) time.Duration {
 
 // close ends a visit and queues its record; a handled one waits for its
 // agent's possible wrap-up pause.
-func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
-	delete(b.open, k)
+func (b *Builder) close(v *visit, at time.Time, byEvent bool) {
+	b.open.remove(v)
 	r := &v.rec
 	if at.After(r.EndedAt) || byEvent {
 		r.EndedAt = at
@@ -791,7 +853,7 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 	p := v // from now on, a pending record
 	b.releaseAt(p, r.EndedAt.Add(b.cfg.tolerance()))
 	if byEvent {
-		b.callOf(v, at).setClosed(k.queue, at)
+		b.callOf(v, at).setClosed(r.Queue, at)
 	}
 	if byEvent && r.Outcome.Handled() && r.Agent != "" {
 		a := b.agent(r.Agent)
@@ -823,7 +885,7 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 }
 
 // truncate closes a visit that will not get its end event.
-func (b *Builder) truncate(k visitKey, v *visit, at time.Time) {
+func (b *Builder) truncate(v *visit, at time.Time) {
 	r := &v.rec
 	r.Truncated = true
 	if v.connected {
@@ -834,7 +896,7 @@ func (b *Builder) truncate(k visitKey, v *visit, at time.Time) {
 		r.Wait = since(at, r.OfferedAt)
 	}
 	r.EndedAt = at
-	b.close(k, v, at, false)
+	b.close(v, at, false)
 }
 
 // isWrap reports whether reason is a wrap-up pause reason. An ASCII
@@ -1140,15 +1202,10 @@ func (b *Builder) Flush(at time.Time) {
 	if at.After(b.now) {
 		b.now = at
 	}
-	keys := make([]visitKey, 0, len(b.open))
-	for k := range b.open {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y visitKey) int {
-		return b.open[x].rec.FirstLine - b.open[y].rec.FirstLine
-	})
-	for _, k := range keys {
-		b.truncate(k, b.open[k], at)
+	open := b.open.all()
+	slices.SortFunc(open, func(x, y *visit) int { return x.rec.FirstLine - y.rec.FirstLine })
+	for _, v := range open {
+		b.truncate(v, at)
 	}
 	b.release(true)
 	names := make([]string, 0, len(b.agents))

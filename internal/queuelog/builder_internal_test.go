@@ -289,3 +289,29 @@ func TestRecordsStay(t *testing.T) {
 		t.Error("records changed after they were handed out")
 	}
 }
+
+// TestOpenVisits: the open visits, listed by call, hold what a map by call
+// and queue would.
+func TestOpenVisits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	type key struct{ call, queue string }
+	ref := map[key]*visit{}
+	o := openVisits{byCall: map[string]*visit{}}
+	for i := range 100000 {
+		k := key{strconv.Itoa(rng.IntN(30)), strconv.Itoa(rng.IntN(4))}
+		if v := o.get(k.call, k.queue); v != ref[k] {
+			t.Fatalf("op %d: get(%v) = %p, want %p", i, k, v, ref[k])
+		}
+		if v := ref[k]; v != nil && rng.IntN(2) == 0 {
+			o.remove(v)
+			delete(ref, k)
+		} else if v == nil {
+			v := &visit{rec: ContactRecord{CallID: k.call, Queue: k.queue}}
+			o.push(o.byCall[k.call], v)
+			ref[k] = v
+		}
+		if o.n != len(ref) || len(o.all()) != len(ref) {
+			t.Fatalf("op %d: %d open, %d listed; want %d", i, o.n, len(o.all()), len(ref))
+		}
+	}
+}

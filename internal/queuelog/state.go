@@ -149,7 +149,7 @@ type agentEntry struct {
 // completed records and sessions first: they are not part of the state.
 func (b *Builder) MarshalState() ([]byte, error) {
 	st := builderState{Now: b.now, LastPrune: b.lastPrune, Stats: b.stats}
-	for _, v := range b.open {
+	for _, v := range b.open.all() {
 		st.Open = append(st.Open, openState{Rec: v.rec, Connected: v.connected, Entered: v.entered})
 	}
 	slices.SortFunc(st.Open, func(x, y openState) int {
@@ -205,7 +205,10 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 	b.now, b.lastPrune, b.stats = st.Now, st.LastPrune, st.Stats
 	b.nextPrune = b.lastPrune.Add(time.Hour)
 	for _, o := range st.Open {
-		b.open[visitKey{o.Rec.CallID, o.Rec.Queue}] = &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered}
+		if v := b.open.get(o.Rec.CallID, o.Rec.Queue); v != nil {
+			b.open.remove(v) // as a map would replace it
+		}
+		b.open.push(b.open.byCall[o.Rec.CallID], &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered})
 	}
 	for _, c := range st.Calls {
 		cs := &callState{id: c.ID, visits: c.Visits, did: c.DID, last: c.Last}
@@ -267,7 +270,7 @@ func (b *Builder) OpenCounts() (calls, pending, spans int) {
 			spans++
 		}
 	}
-	return len(b.open), len(b.pending), spans
+	return b.open.n, len(b.pending), spans
 }
 
 // encodeCalls writes the recent calls in id order, each as its id,
