@@ -315,6 +315,10 @@ type visit struct {
 	cs *callState
 	// nextOpen and prevOpen link the call's open visits (openVisits).
 	nextOpen, prevOpen *visit
+	// agent is the agentState of rec.Agent when it has been looked up,
+	// to save looking it up again at the end of the visit; it is only
+	// used while its name is rec.Agent.
+	agent *agentState
 
 	// Pending: released after releaseAt. awaitPause: a handled contact
 	// whose agent may still start a wrap-up pause; inPause: that pause
@@ -669,20 +673,16 @@ func (b *Builder) connect(e *Event, f *Fields) {
 	} else {
 		r.Wait = since(e.Time, r.OfferedAt)
 	}
-	b.nextCall(r.Agent, e.Time)
-}
-
-// nextCall settles the wrap-up of the agent's previous contact when the
-// agent takes another call: a wrap-up pause cannot outlast it, and a pause
-// that starts later belongs to the new call.
-func (b *Builder) nextCall(agent string, t time.Time) {
-	if a := b.agents[agent]; a != nil {
-		b.nextCallOf(a, t)
+	if a := b.agents[r.Agent]; a != nil {
+		v.agent = a
+		b.nextCall(a, e.Time)
 	}
 }
 
-// nextCallOf is nextCall for the agent a, already looked up.
-func (b *Builder) nextCallOf(a *agentState, t time.Time) {
+// nextCall settles the wrap-up of agent a's previous contact when the
+// agent takes another call: a wrap-up pause cannot outlast it, and a pause
+// that starts later belongs to the new call.
+func (b *Builder) nextCall(a *agentState, t time.Time) {
 	if a.acw == nil {
 		return
 	}
@@ -856,11 +856,15 @@ func (b *Builder) close(v *visit, at time.Time, byEvent bool) {
 		b.callOf(v, at).setClosed(r.Queue, at)
 	}
 	if byEvent && r.Outcome.Handled() && r.Agent != "" {
-		a := b.agent(r.Agent)
-		if !r.AnsweredAt.IsZero() {
-			b.nextCallOf(a, r.AnsweredAt)
+		a := v.agent
+		if a == nil || a.name != r.Agent {
+			a = b.agent(r.Agent)
+			v.agent = a
 		}
-		b.nextCallOf(a, r.EndedAt)
+		if !r.AnsweredAt.IsZero() {
+			b.nextCall(a, r.AnsweredAt)
+		}
+		b.nextCall(a, r.EndedAt)
 		p.awaitPause = true
 		b.releaseAt(p, r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance())))
 		a.acw = p
@@ -965,8 +969,15 @@ func (b *Builder) finish(p *visit, at time.Time) {
 	} else if r.Outcome.Handled() && !r.ACWMeasured {
 		r.ACW = b.cfg.WrapUp[r.Queue]
 	}
-	if a := b.agents[r.Agent]; a != nil && a.acw == p {
-		a.acw = nil
+	// Only a record awaiting a wrap-up pause is its agent's acw.
+	if p.awaitPause {
+		a := p.agent
+		if a == nil || a.name != r.Agent {
+			a = b.agents[r.Agent]
+		}
+		if a != nil && a.acw == p {
+			a.acw = nil
+		}
 	}
 	b.contacts = emit(b.contacts, r)
 	// Nothing refers to p any more: it is neither open nor pending, nor an
