@@ -399,7 +399,7 @@ func NewBuilder(cfg Config) *Builder {
 		open:   openVisits{byCall: make(map[string]*visit)},
 		calls:  make(map[string]*callState),
 		agents: make(map[string]*agentState),
-		// The zero lastPrune.
+		// An hour after lastPrune, which is zero.
 		nextPrune:  time.Time{}.Add(time.Hour),
 		releaseSec: math.MaxInt64,
 	}
