@@ -1,6 +1,7 @@
 package queuelog
 
 import (
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -220,19 +221,86 @@ type Builder struct {
 	cfg      Config
 	wrap     map[string]bool
 	now      time.Time
-	open     map[visitKey]*visit
+	open     openVisits
 	calls    map[string]*callState
-	ages     callHeap // b.calls, oldest first, for prune
+	ages     callAges // b.calls, oldest first, for prune
 	pending  []*visit
+	free     []*visit // finished visits, for newVisit
 	agents   map[string]*agentState
 	contacts []ContactRecord
 	sessions []AgentSession
 	stats    Stats
-	// lastPrune is when forgotten calls were last dropped (log time).
-	lastPrune time.Time
+	// lastPrune is when forgotten calls were last dropped (log time);
+	// nextPrune is an hour later, when Add prunes next.
+	lastPrune, nextPrune time.Time
+	// releaseSec is a Unix second no later than that of the earliest
+	// releaseAt of a pending record not in a wrap-up pause (of all pending
+	// records after a restore), so that release need not look at them
+	// all while the log is before it: math.MaxInt64 for none.
+	releaseSec int64
 }
 
-type visitKey struct{ callID, queue string }
+// openVisits are the visits in progress, by call id: a look-up by one
+// string costs about half one by a call id and queue name pair, and a
+// call is in one queue at a time but for overlaps. A call's open visits
+// are a list, through their nextOpen and prevOpen, of one or two.
+type openVisits struct {
+	byCall map[string]*visit // the first of the call's list
+	n      int
+}
+
+// find returns the open visit of a call (whose list begins with head) to
+// queue, or nil.
+func (o *openVisits) find(head *visit, queue string) *visit {
+	for v := head; v != nil; v = v.nextOpen {
+		if v.rec.Queue == queue {
+			return v
+		}
+	}
+	return nil
+}
+
+// get returns the open visit of call id to queue, or nil.
+func (o *openVisits) get(id, queue string) *visit { return o.find(o.byCall[id], queue) }
+
+// push opens v, a visit of a call whose list of open visits begins with
+// head, putting v first.
+func (o *openVisits) push(head, v *visit) {
+	v.nextOpen = head
+	if head != nil {
+		head.prevOpen = v
+	}
+	o.byCall[v.rec.CallID] = v
+	o.n++
+}
+
+// remove takes v, which is open, out of the open visits.
+func (o *openVisits) remove(v *visit) {
+	switch {
+	case v.prevOpen != nil:
+		v.prevOpen.nextOpen = v.nextOpen
+	case v.nextOpen != nil:
+		o.byCall[v.rec.CallID] = v.nextOpen
+	default:
+		delete(o.byCall, v.rec.CallID)
+	}
+	if v.nextOpen != nil {
+		v.nextOpen.prevOpen = v.prevOpen
+	}
+	v.nextOpen, v.prevOpen = nil, nil
+	o.n--
+}
+
+// all lists the open visits, in no particular order.
+func (o *openVisits) all() []*visit {
+	out := make([]*visit, 0, o.n)
+	for _, head := range o.byCall {
+		for v := head; v != nil; v = v.nextOpen {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // visit is a call's visit to a queue: open (in b.open) until it ends,
 // then pending (in b.pending) until its record is released. The same
@@ -245,6 +313,12 @@ type visit struct {
 	// cs is the call's state, to save looking it up on each event of the
 	// visit; nil (after a restore), or pruned, it is looked up again.
 	cs *callState
+	// nextOpen and prevOpen link the call's open visits (openVisits).
+	nextOpen, prevOpen *visit
+	// agent is the agentState of rec.Agent when it has been looked up,
+	// to save looking it up again at the end of the visit; it is only
+	// used while its name is rec.Agent.
+	agent *agentState
 
 	// Pending: released after releaseAt. awaitPause: a handled contact
 	// whose agent may still start a wrap-up pause; inPause: that pause
@@ -265,6 +339,18 @@ type callState struct {
 	closed []queueEnd
 	// pruned is set when prune forgets the call.
 	pruned bool
+}
+
+// newCallState returns a callState for id with room for the end of one
+// visit: nearly every call visits one queue, and the room is allocated
+// with the callState rather than on its own when the visit ends.
+func newCallState(id string) *callState {
+	c := &struct {
+		cs  callState
+		end [1]queueEnd
+	}{cs: callState{id: id}}
+	c.cs.closed = c.end[:0]
+	return &c.cs
 }
 
 // queueEnd is when a call's visit to queue last ended. A call visits a
@@ -310,9 +396,12 @@ func NewBuilder(cfg Config) *Builder {
 	b := &Builder{
 		cfg:    cfg,
 		wrap:   make(map[string]bool),
-		open:   make(map[visitKey]*visit),
+		open:   openVisits{byCall: make(map[string]*visit)},
 		calls:  make(map[string]*callState),
 		agents: make(map[string]*agentState),
+		// An hour after lastPrune, which is zero.
+		nextPrune:  time.Time{}.Add(time.Hour),
+		releaseSec: math.MaxInt64,
 	}
 	for _, r := range cfg.WrapUpPauseReasons {
 		b.wrap[strings.ToLower(strings.TrimSpace(r))] = true
@@ -360,8 +449,9 @@ func (b *Builder) Add(e Event) {
 		b.now = e.Time
 		b.release(false)
 	}
-	if b.now.After(b.lastPrune.Add(time.Hour)) {
+	if b.now.After(b.nextPrune) {
 		b.lastPrune = b.now
+		b.nextPrune = b.now.Add(time.Hour)
 		b.prune()
 	}
 	kind := kindCode(e.Kind)
@@ -426,7 +516,7 @@ func (b *Builder) add(e *Event, kind eventKind, f *Fields) bool {
 
 // id maps Asterisk's placeholder ids to "".
 func id(s string) string {
-	s = strings.TrimSpace(s)
+	s = trimSpace(s)
 	switch s {
 	case "NONE", "none", "":
 		return ""
@@ -442,7 +532,7 @@ func callOK(e *Event) bool {
 func (b *Builder) call(callID string, t time.Time) *callState {
 	cs := b.calls[callID]
 	if cs == nil {
-		cs = &callState{id: callID}
+		cs = newCallState(callID)
 		if t.After(cs.last) {
 			cs.last = t
 		}
@@ -468,10 +558,10 @@ func (b *Builder) callOf(v *visit, t time.Time) *callState {
 }
 
 func (b *Builder) enter(e *Event, f *Fields) {
-	k := visitKey{e.CallID, e.Queue}
 	cs := b.call(e.CallID, e.Time)
 	tol := b.cfg.tolerance()
-	if v := b.open[k]; v != nil {
+	head := b.open.byCall[e.CallID]
+	if v := b.open.find(head, e.Queue); v != nil {
 		if !v.entered && near(e.Time, v.rec.OfferedAt, tol) {
 			b.mergeEnter(&v.rec, e, f)
 			v.entered = true
@@ -479,7 +569,8 @@ func (b *Builder) enter(e *Event, f *Fields) {
 		}
 		// The previous visit never logged its end: close it where it was
 		// last seen rather than invent an end.
-		b.truncate(k, v, v.rec.EndedAt)
+		b.truncate(v, v.rec.EndedAt)
+		head = b.open.byCall[e.CallID]
 	}
 	for _, p := range b.pending {
 		if !p.entered && p.rec.CallID == e.CallID && p.rec.Queue == e.Queue &&
@@ -490,7 +581,8 @@ func (b *Builder) enter(e *Event, f *Fields) {
 		}
 	}
 	cs.visits++
-	v := &visit{entered: true, cs: cs}
+	v := b.newVisit()
+	v.entered, v.cs = true, cs
 	v.rec = ContactRecord{
 		CallID:    e.CallID,
 		Visit:     cs.visits,
@@ -505,7 +597,7 @@ func (b *Builder) enter(e *Event, f *Fields) {
 	if f.HasPosition {
 		v.rec.OrigPosition = f.Position
 	}
-	b.open[k] = v
+	b.open.push(head, v)
 }
 
 // mergeEnter applies an ENTERQUEUE that arrived after later lines of its
@@ -533,8 +625,8 @@ func near(a, b time.Time, tol time.Duration) bool {
 // visit for a call whose ENTERQUEUE is not in the input. It returns nil
 // for a late or repeated line of a visit that has already ended.
 func (b *Builder) visitFor(e *Event) *visit {
-	k := visitKey{e.CallID, e.Queue}
-	if v := b.open[k]; v != nil {
+	head := b.open.byCall[e.CallID]
+	if v := b.open.find(head, e.Queue); v != nil {
 		b.callOf(v, e.Time)
 		return v
 	}
@@ -545,7 +637,8 @@ func (b *Builder) visitFor(e *Event) *visit {
 	}
 	b.stats.Orphans++
 	cs.visits++
-	v := &visit{cs: cs}
+	v := b.newVisit()
+	v.cs = cs
 	v.rec = ContactRecord{
 		CallID:    e.CallID,
 		Visit:     cs.visits,
@@ -557,7 +650,7 @@ func (b *Builder) visitFor(e *Event) *visit {
 		FirstLine: e.Line,
 		LastLine:  e.Line,
 	}
-	b.open[k] = v
+	b.open.push(head, v)
 	return v
 }
 
@@ -580,15 +673,17 @@ func (b *Builder) connect(e *Event, f *Fields) {
 	} else {
 		r.Wait = since(e.Time, r.OfferedAt)
 	}
-	b.nextCall(r.Agent, e.Time)
+	if a := b.agents[r.Agent]; a != nil {
+		v.agent = a
+		b.nextCall(a, e.Time)
+	}
 }
 
-// nextCall settles the wrap-up of the agent's previous contact when the
+// nextCall settles the wrap-up of agent a's previous contact when the
 // agent takes another call: a wrap-up pause cannot outlast it, and a pause
 // that starts later belongs to the new call.
-func (b *Builder) nextCall(agent string, t time.Time) {
-	a := b.agents[agent]
-	if a == nil || a.acw == nil {
+func (b *Builder) nextCall(a *agentState, t time.Time) {
+	if a.acw == nil {
 		return
 	}
 	p := a.acw
@@ -596,7 +691,7 @@ func (b *Builder) nextCall(agent string, t time.Time) {
 		p.rec.ACW = since(t, p.pauseStart)
 		p.rec.ACWMeasured = true
 		p.inPause = false
-		p.releaseAt = t
+		b.releaseAt(p, t)
 	}
 	p.awaitPause = false
 	a.acw = nil
@@ -661,7 +756,7 @@ func (b *Builder) complete(e *Event, kind eventKind, f *Fields) {
 		r.TransferKind = f.Transfer.Kind
 		r.TransferTarget = f.Transfer.Target()
 	}
-	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
+	b.close(v, e.Time, true)
 }
 
 // exit handles the unanswered ends of a visit, and SYSCOMPAT.
@@ -704,28 +799,27 @@ func (b *Builder) exit(e *Event, kind eventKind, f *Fields) {
 	case evSysCompat:
 		r.Outcome = OutcomeDropped
 	}
-	b.close(visitKey{e.CallID, e.Queue}, v, e.Time, true)
+	b.close(v, e.Time, true)
 }
 
 // reject records a call that a QueueLog() line says never entered the
 // queue.
 func (b *Builder) reject(e *Event, kind eventKind) {
-	k := visitKey{e.CallID, e.Queue}
-	if b.open[k] != nil {
+	if b.open.get(e.CallID, e.Queue) != nil {
 		b.stats.Ignored++
 		return
 	}
 	cs := b.call(e.CallID, e.Time)
 	cs.visits++
-	b.pending = append(b.pending, &visit{
-		entered:   true,
-		releaseAt: e.Time.Add(b.cfg.tolerance()),
-		rec: ContactRecord{
-			CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
-			OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind.String(),
-			FirstLine: e.Line, LastLine: e.Line,
-		},
-	})
+	p := b.newVisit()
+	p.entered = true
+	p.rec = ContactRecord{
+		CallID: e.CallID, Visit: cs.visits, Queue: e.Queue, DID: cs.did,
+		OfferedAt: e.Time, EndedAt: e.Time, Outcome: OutcomeRejected, Reason: kind.String(),
+		FirstLine: e.Line, LastLine: e.Line,
+	}
+	b.releaseAt(p, e.Time.Add(b.cfg.tolerance()))
+	b.pending = append(b.pending, p)
 }
 
 func touch(r *ContactRecord, e *Event) {
@@ -747,8 +841,8 @@ func since(t, from time.Time) time.Duration {
 
 // close ends a visit and queues its record; a handled one waits for its
 // agent's possible wrap-up pause.
-func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
-	delete(b.open, k)
+func (b *Builder) close(v *visit, at time.Time, byEvent bool) {
+	b.open.remove(v)
 	r := &v.rec
 	if at.After(r.EndedAt) || byEvent {
 		r.EndedAt = at
@@ -757,18 +851,22 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 		r.EndedAt = r.OfferedAt
 	}
 	p := v // from now on, a pending record
-	p.releaseAt = r.EndedAt.Add(b.cfg.tolerance())
+	b.releaseAt(p, r.EndedAt.Add(b.cfg.tolerance()))
 	if byEvent {
-		b.callOf(v, at).setClosed(k.queue, at)
+		b.callOf(v, at).setClosed(r.Queue, at)
 	}
 	if byEvent && r.Outcome.Handled() && r.Agent != "" {
-		if !r.AnsweredAt.IsZero() {
-			b.nextCall(r.Agent, r.AnsweredAt)
+		a := v.agent
+		if a == nil || a.name != r.Agent {
+			a = b.agent(r.Agent)
+			v.agent = a
 		}
-		b.nextCall(r.Agent, r.EndedAt)
-		a := b.agent(r.Agent)
+		if !r.AnsweredAt.IsZero() {
+			b.nextCall(a, r.AnsweredAt)
+		}
+		b.nextCall(a, r.EndedAt)
 		p.awaitPause = true
-		p.releaseAt = r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance()))
+		b.releaseAt(p, r.EndedAt.Add(max(b.cfg.wrapWithin(), b.cfg.tolerance())))
 		a.acw = p
 		// A wrap-up pause logged in the same second just before the
 		// completion (threads race) still counts. Of several, the queue
@@ -791,7 +889,7 @@ func (b *Builder) close(k visitKey, v *visit, at time.Time, byEvent bool) {
 }
 
 // truncate closes a visit that will not get its end event.
-func (b *Builder) truncate(k visitKey, v *visit, at time.Time) {
+func (b *Builder) truncate(v *visit, at time.Time) {
 	r := &v.rec
 	r.Truncated = true
 	if v.connected {
@@ -802,7 +900,7 @@ func (b *Builder) truncate(k visitKey, v *visit, at time.Time) {
 		r.Wait = since(at, r.OfferedAt)
 	}
 	r.EndedAt = at
-	b.close(k, v, at, false)
+	b.close(v, at, false)
 }
 
 // isWrap reports whether reason is a wrap-up pause reason. An ASCII
@@ -831,8 +929,21 @@ func (b *Builder) isWrap(reason string) bool {
 	return b.wrap[string(lower)]
 }
 
+// releaseAt sets when the pending record p is released, unless it is in
+// a wrap-up pause then.
+func (b *Builder) releaseAt(p *visit, t time.Time) {
+	p.releaseAt = t
+	b.releaseSec = min(b.releaseSec, t.Unix())
+}
+
 // release hands out pending records whose wait is over (all with force).
+// The log's time advances on nearly every line; unless it has reached
+// the earliest release, there is nothing to look at.
 func (b *Builder) release(force bool) {
+	if !force && b.now.Unix() < b.releaseSec {
+		return
+	}
+	next := int64(math.MaxInt64)
 	keep := b.pending[:0]
 	for _, p := range b.pending {
 		if force || (!p.inPause && b.now.After(p.releaseAt)) {
@@ -840,9 +951,13 @@ func (b *Builder) release(force bool) {
 			continue
 		}
 		keep = append(keep, p)
+		if !p.inPause {
+			next = min(next, p.releaseAt.Unix())
+		}
 	}
 	clear(b.pending[len(keep):])
 	b.pending = keep
+	b.releaseSec = next
 }
 
 // finish settles a record's ACW and emits it.
@@ -854,10 +969,36 @@ func (b *Builder) finish(p *visit, at time.Time) {
 	} else if r.Outcome.Handled() && !r.ACWMeasured {
 		r.ACW = b.cfg.WrapUp[r.Queue]
 	}
-	if a := b.agents[r.Agent]; a != nil && a.acw == p {
-		a.acw = nil
+	// Only a record awaiting a wrap-up pause is its agent's acw.
+	if p.awaitPause {
+		a := p.agent
+		if a == nil || a.name != r.Agent {
+			a = b.agents[r.Agent]
+		}
+		if a != nil && a.acw == p {
+			a.acw = nil
+		}
 	}
 	b.contacts = emit(b.contacts, r)
+	// Nothing refers to p any more: it is neither open nor pending, nor an
+	// agent's acw, and the record went out as a copy (see newVisit).
+	*p = visit{}
+	b.free = append(b.free, p)
+}
+
+// newVisit returns a zero visit, one finished earlier if there is one. A
+// visit is the largest thing the Builder allocates, one per queue visit;
+// there are only as many at a time as calls open or pending. The record
+// a finished visit emitted shares nothing with it but the Unanswered
+// array, which the zeroing drops before anything could append to it.
+func (b *Builder) newVisit() *visit {
+	if n := len(b.free); n > 0 {
+		v := b.free[n-1]
+		b.free[n-1] = nil
+		b.free = b.free[:n-1]
+		return v
+	}
+	return new(visit)
 }
 
 func (b *Builder) agent(name string) *agentState {
@@ -929,7 +1070,7 @@ func (b *Builder) agentEvent(e *Event, kind eventKind, f *Fields) {
 			p.rec.ACW = since(e.Time, p.pauseStart)
 			p.rec.ACWMeasured = true
 			p.inPause, p.awaitPause = false, false
-			p.releaseAt = e.Time
+			b.releaseAt(p, e.Time)
 			a.acw = nil
 		}
 	}
@@ -1072,15 +1213,10 @@ func (b *Builder) Flush(at time.Time) {
 	if at.After(b.now) {
 		b.now = at
 	}
-	keys := make([]visitKey, 0, len(b.open))
-	for k := range b.open {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(x, y visitKey) int {
-		return b.open[x].rec.FirstLine - b.open[y].rec.FirstLine
-	})
-	for _, k := range keys {
-		b.truncate(k, b.open[k], at)
+	open := b.open.all()
+	slices.SortFunc(open, func(x, y *visit) int { return x.rec.FirstLine - y.rec.FirstLine })
+	for _, v := range open {
+		b.truncate(v, at)
 	}
 	b.release(true)
 	names := make([]string, 0, len(b.agents))
@@ -1121,8 +1257,12 @@ func (b *Builder) prune() {
 	// cutoff are queued again when the rest are out.
 	sec := cutoff.Unix()
 	var again []*callState
-	for len(b.ages) > 0 && b.ages[0].sec <= sec {
-		cs := b.ages.pop().cs
+	for {
+		a, ok := b.ages.popUpTo(sec)
+		if !ok {
+			break
+		}
+		cs := a.cs
 		if cs.last.Before(cutoff) {
 			delete(b.calls, cs.id)
 			cs.pruned = true
@@ -1143,11 +1283,55 @@ type callAge struct {
 	cs  *callState
 }
 
-// callHeap holds the calls' callAges, oldest first, so that prune only
-// looks at calls that may have aged out rather than at every call. (A
-// call's time is then checked again: if it was seen since, it is queued
-// once more with its newer time.) Calls are mostly queued in time order,
-// which costs a comparison each.
+// callAges holds the calls' callAges so that prune only looks at calls
+// that may have aged out rather than at every call. (A call's time is
+// then checked again: if it was seen since, it is queued once more with
+// its newer time.) Calls are nearly always queued in time order: those go
+// to the back of a queue, in constant time; the few that step back go to
+// a heap. The oldest is the older of the two fronts.
+type callAges struct {
+	inOrder []callAge // from head on, in time order
+	head    int
+	late    callHeap
+}
+
+func (q *callAges) len() int { return len(q.inOrder) - q.head + len(q.late) }
+
+// push queues a.
+func (q *callAges) push(a callAge) {
+	if n := len(q.inOrder); n > q.head && a.sec < q.inOrder[n-1].sec {
+		q.late.push(a)
+		return
+	}
+	if len(q.inOrder) == cap(q.inOrder) && q.head >= len(q.inOrder)/2 {
+		// Most of the array has been popped: reuse it rather than grow.
+		n := copy(q.inOrder, q.inOrder[q.head:])
+		clear(q.inOrder[n:])
+		q.inOrder, q.head = q.inOrder[:n], 0
+	}
+	q.inOrder = append(q.inOrder, a)
+}
+
+// popUpTo removes and returns the oldest callAge if it is of second sec or
+// before.
+func (q *callAges) popUpTo(sec int64) (callAge, bool) {
+	fifo := q.head < len(q.inOrder) && q.inOrder[q.head].sec <= sec
+	if len(q.late) > 0 && q.late[0].sec <= sec && (!fifo || q.late[0].sec < q.inOrder[q.head].sec) {
+		return q.late.pop(), true
+	}
+	if !fifo {
+		return callAge{}, false
+	}
+	a := q.inOrder[q.head]
+	q.inOrder[q.head] = callAge{}
+	q.head++
+	if q.head == len(q.inOrder) {
+		q.inOrder, q.head = q.inOrder[:0], 0
+	}
+	return a, true
+}
+
+// callHeap is a binary heap of callAges, oldest first.
 type callHeap []callAge
 
 func (h *callHeap) push(a callAge) {

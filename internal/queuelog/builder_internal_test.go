@@ -1,6 +1,7 @@
 package queuelog
 
 import (
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -107,8 +108,8 @@ func TestPruneCalls(t *testing.T) {
 					delete(ref, id)
 				}
 			}
-			if len(b.calls) != len(ref) || len(b.ages) != len(ref) {
-				t.Fatalf("line %d: %d calls, %d ages; want %d", i, len(b.calls), len(b.ages), len(ref))
+			if len(b.calls) != len(ref) || b.ages.len() != len(ref) {
+				t.Fatalf("line %d: %d calls, %d ages; want %d", i, len(b.calls), b.ages.len(), len(ref))
 			}
 			for id, last := range ref {
 				if cs := b.calls[id]; cs == nil || !cs.last.Equal(last) || cs.pruned || cs.id != id {
@@ -121,8 +122,11 @@ func TestPruneCalls(t *testing.T) {
 
 func TestClosedQueues(t *testing.T) {
 	rng := rand.New(rand.NewPCG(11, 12))
-	for range 1000 {
-		var cs callState
+	for i := range 1000 {
+		cs := &callState{}
+		if i%2 == 0 {
+			cs = newCallState("x") // with room for one end
+		}
 		ref := map[string]time.Time{}
 		for range rng.IntN(8) {
 			q := string(rune('a' + rng.IntN(5)))
@@ -168,5 +172,150 @@ func TestTakeKeepsWhatItGave(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Error("records handed out changed")
+	}
+}
+
+// randomEvents is a contact centre's log with lines in a random mix:
+// calls answered (with wrap-up pauses that start before or after the
+// completion), abandoned or rejected, agents pausing and restarts, with
+// times that mostly advance and sometimes step back.
+func randomEvents(rng *rand.Rand, n int) []Event {
+	agents := []string{"a1", "a2", "a3", "a4"}
+	queues := []string{"sales", "support"}
+	now := time.Unix(1764230400, 0).UTC()
+	var out []Event
+	add := func(callID, queue, agent, kind string, data ...string) {
+		at := now
+		if rng.IntN(10) == 0 {
+			at = at.Add(-time.Duration(rng.IntN(3)) * time.Second)
+		}
+		out = append(out, Event{Time: at, CallID: callID, Queue: queue, Agent: agent, Kind: kind, Data: data, Line: len(out) + 1})
+	}
+	for i := 0; len(out) < n; i++ {
+		now = now.Add(time.Duration(rng.IntN(8)) * time.Second)
+		id := strconv.Itoa(1764230400+i/3) + "." + strconv.Itoa(rng.IntN(50))
+		q, a := queues[rng.IntN(len(queues))], agents[rng.IntN(len(agents))]
+		switch rng.IntN(8) {
+		case 0, 1, 2:
+			add(id, q, "NONE", "ENTERQUEUE", "", "555", "1")
+			for range rng.IntN(3) {
+				add(id, q, agents[rng.IntN(len(agents))], "RINGNOANSWER", "1000")
+			}
+			add(id, q, a, "CONNECT", "3", id+"b", "2")
+			now = now.Add(time.Duration(rng.IntN(30)) * time.Second)
+			if rng.IntN(3) == 0 {
+				add("NONE", q, a, "PAUSE", "Wrapup")
+			}
+			add(id, q, a, "COMPLETECALLER", "3", "40", "1")
+		case 3:
+			add("NONE", q, a, "PAUSE", []string{"Wrapup", "lunch"}[rng.IntN(2)])
+		case 4:
+			add("NONE", q, a, "UNPAUSE", "")
+		case 5:
+			add(id, q, "NONE", "ENTERQUEUE", "", "555", "1")
+			add(id, q, "NONE", "ABANDON", "1", "1", "9")
+		case 6:
+			add(id, q, "NONE", []string{"FULL", "RINGNOANSWER", "COMPLETEAGENT"}[rng.IntN(3)], "1000")
+		case 7:
+			if rng.IntN(20) == 0 {
+				add("NONE", "NONE", "NONE", "QUEUESTART")
+			} else {
+				add("MANAGER", q, a, "ADDMEMBER")
+			}
+		}
+	}
+	return out
+}
+
+// TestShortcuts: a Builder that skips release while the log is before
+// its earliest release, and keeps the agents of visits at hand, emits what
+// one that looks at every pending record on every new second and looks
+// up every agent does, also when restored from saved state.
+func TestShortcuts(t *testing.T) {
+	cfg := Config{WrapUp: map[string]time.Duration{"sales": 10 * time.Second}, WrapUpPauseReasons: []string{"Wrapup"}}
+	for seed := range uint64(20) {
+		events := randomEvents(rand.New(rand.NewPCG(seed, 13)), 3000)
+		fast, scan := NewBuilder(cfg), NewBuilder(cfg)
+		var got, want []ContactRecord
+		for i, e := range events {
+			if i == 1500 {
+				state, err := fast.MarshalState()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if fast, err = RestoreBuilder(cfg, state); err != nil {
+					t.Fatal(err)
+				}
+			}
+			fast.Add(e)
+			scan.releaseSec = math.MinInt64 // release looks at every record
+			for _, v := range append(scan.open.all(), scan.pending...) {
+				v.agent = nil // looked up again
+			}
+			scan.Add(e)
+			c, _ := fast.Take()
+			got = append(got, c...)
+			c, _ = scan.Take()
+			want = append(want, c...)
+		}
+		if len(want) < 500 {
+			t.Fatalf("seed %d: only %d records", seed, len(want))
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("seed %d: records differ from those without shortcuts", seed)
+		}
+	}
+}
+
+// TestRecordsStay: records handed out by Take never change afterwards,
+// though the Builder reuses the visits they were built in.
+func TestRecordsStay(t *testing.T) {
+	cfg := Config{WrapUpPauseReasons: []string{"Wrapup"}}
+	events := randomEvents(rand.New(rand.NewPCG(14, 15)), 20000)
+	b := NewBuilder(cfg)
+	var got, want []ContactRecord
+	rings := 0
+	for _, e := range events {
+		b.Add(e)
+		c, _ := b.Take()
+		for _, r := range c {
+			got = append(got, r)
+			r.Unanswered = slices.Clone(r.Unanswered)
+			rings += len(r.Unanswered)
+			want = append(want, r)
+		}
+	}
+	b.Flush(b.Now())
+	if rings < 1000 {
+		t.Fatalf("only %d unanswered rings", rings)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Error("records changed after they were handed out")
+	}
+}
+
+// TestOpenVisits: the open visits, listed by call, hold what a map by call
+// and queue would.
+func TestOpenVisits(t *testing.T) {
+	rng := rand.New(rand.NewPCG(16, 17))
+	type key struct{ call, queue string }
+	ref := map[key]*visit{}
+	o := openVisits{byCall: map[string]*visit{}}
+	for i := range 100000 {
+		k := key{strconv.Itoa(rng.IntN(30)), strconv.Itoa(rng.IntN(4))}
+		if v := o.get(k.call, k.queue); v != ref[k] {
+			t.Fatalf("op %d: get(%v) = %p, want %p", i, k, v, ref[k])
+		}
+		if v := ref[k]; v != nil && rng.IntN(2) == 0 {
+			o.remove(v)
+			delete(ref, k)
+		} else if v == nil {
+			v := &visit{rec: ContactRecord{CallID: k.call, Queue: k.queue}}
+			o.push(o.byCall[k.call], v)
+			ref[k] = v
+		}
+		if o.n != len(ref) || len(o.all()) != len(ref) {
+			t.Fatalf("op %d: %d open, %d listed; want %d", i, o.n, len(o.all()), len(ref))
+		}
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +123,9 @@ var fnvZeros = [9]uint64{
 	0xcaee32a7d4f6a63, 0xdc966432edf1c639, 0xc5527b8a51d3d2db, 0x1efac7090aef4a21,
 }
 
+// fnvPrime8 is fnvPrime to the power 8 (fnvZeros[8]).
+const fnvPrime8 = 0x1efac7090aef4a21
+
 // fnvWord hashes v as 8 bytes, least significant first. The high bytes of
 // a length or a time are mostly zero; they cost one multiplication
 // together instead of one each, with the same result.
@@ -135,12 +139,31 @@ func fnvWord(h, v uint64) uint64 {
 	return h * fnvZeros[8-n]
 }
 
-// fnvString hashes the length of s as a word, then its bytes.
+// fnvString hashes the length of s as a word, then its bytes. A length
+// below 256 is one byte and seven zeros: (h ^ len) * fnvPrime^8, as
+// fnvWord would compute it. The bytes are taken eight at a time, which
+// the compiler turns into loads at fixed offsets without a loop test per
+// byte: FNV-1a is a chain of dependent multiplications, so the loop
+// bookkeeping is what there is to save.
 func fnvString(h uint64, s string) uint64 {
-	h = fnvWord(h, uint64(len(s)))
+	if len(s) < 256 {
+		h = (h ^ uint64(len(s))) * fnvPrime8
+	} else {
+		h = fnvWord(h, uint64(len(s)))
+	}
+	for len(s) >= 8 {
+		h = (h ^ uint64(s[0])) * fnvPrime
+		h = (h ^ uint64(s[1])) * fnvPrime
+		h = (h ^ uint64(s[2])) * fnvPrime
+		h = (h ^ uint64(s[3])) * fnvPrime
+		h = (h ^ uint64(s[4])) * fnvPrime
+		h = (h ^ uint64(s[5])) * fnvPrime
+		h = (h ^ uint64(s[6])) * fnvPrime
+		h = (h ^ uint64(s[7])) * fnvPrime
+		s = s[8:]
+	}
 	for i := 0; i < len(s); i++ {
-		h ^= uint64(s[i])
-		h *= fnvPrime
+		h = (h ^ uint64(s[i])) * fnvPrime
 	}
 	return h
 }
@@ -187,12 +210,21 @@ func ParseLine(line string) (Event, error) {
 }
 
 // parseLine is ParseLine without the trimming of the line ending, into e.
-// It scans the line once, and every string it sets is a substring of
-// line. Data comes from fields (see dataSlab) when it is not nil.
+// It scans the line once, eight bytes at a time (see pipes), for the
+// separators of the fields and of up to a dozen data fields, and every
+// string it sets is a substring of line. Data comes from fields (see
+// dataSlab) when it is not nil.
 func parseLine(e *Event, line string, fields *dataSlab) error {
-	var sep [5]int // the first five '|'
+	var sep [16]int // the first '|' of the line, in order
 	n := 0
-	for i := 0; i < len(line) && n < len(sep); i++ {
+	i := 0
+	for ; i+8 <= len(line) && n <= len(sep)-8; i += 8 {
+		for m := pipes(load64(line, i)); m != 0; m &= m - 1 {
+			sep[n] = i + bits.TrailingZeros64(m)/8
+			n++
+		}
+	}
+	for ; i < len(line) && n < len(sep); i++ {
 		if line[i] == '|' {
 			sep[n] = i
 			n++
@@ -202,16 +234,26 @@ func parseLine(e *Event, line string, fields *dataSlab) error {
 		return ErrTooFewFields
 	}
 	kind := line[sep[3]+1:]
-	if n == 5 {
+	if n >= 5 {
 		kind = line[sep[3]+1 : sep[4]]
-		data := line[sep[4]+1:]
-		e.Data = fields.take(strings.Count(data, "|") + 1)
-		for i := range len(e.Data) - 1 {
-			j := strings.IndexByte(data, '|')
-			e.Data[i] = data[:j]
-			data = data[j+1:]
+		// Data fields end at sep[5:n]; a line with more separators than
+		// sep holds (i has not reached its end) has more after sep[n-1].
+		rest := line[sep[n-1]+1:]
+		more := 0
+		if i < len(line) {
+			more = strings.Count(rest, "|")
 		}
-		e.Data[len(e.Data)-1] = data
+		e.Data = fields.take(n - 4 + more)
+		for k := 5; k < n; k++ {
+			e.Data[k-5] = line[sep[k-1]+1 : sep[k]]
+		}
+		d := e.Data[n-5:]
+		for k := range more {
+			j := strings.IndexByte(rest, '|')
+			d[k] = rest[:j]
+			rest = rest[j+1:]
+		}
+		d[more] = rest
 	}
 	t, err := parseEpochFast(line[:sep[0]])
 	if err != nil {
@@ -224,6 +266,26 @@ func parseLine(e *Event, line string, fields *dataSlab) error {
 		return ErrNoKind
 	}
 	return nil
+}
+
+// load64 reads s[i:i+8] as a little-endian number: one load where the
+// machine allows it.
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
+// pipes returns w, eight bytes of a line, with the top bit set in each
+// byte that is '|' and every other bit clear. XOR turns a '|' into a zero
+// byte; adding 0x7f to the low seven bits of a byte sets its top bit
+// unless they are all zero, and or-ing in the byte itself leaves it clear
+// only for zero. No carry crosses from one byte to the next, so every
+// separator is found, not only the first.
+func pipes(w uint64) uint64 {
+	const low7 = 0x7f7f7f7f7f7f7f7f
+	x := w ^ 0x7c7c7c7c7c7c7c7c // '|' is 0x7c
+	return ^((x&low7 + low7) | x | low7)
 }
 
 // trimSpace is strings.TrimSpace, without the call for the usual event
@@ -264,8 +326,12 @@ func (s *dataSlab) take(n int) []string {
 func parseEpochFast(s string) (time.Time, error) {
 	sec, nsec := int64(0), int64(0)
 	i := 0
-	for ; i < len(s) && i < 12 && s[i] >= '0' && s[i] <= '9'; i++ {
-		sec = sec*10 + int64(s[i]-'0')
+	for ; i < len(s) && i < 12; i++ {
+		c := s[i] - '0' // wraps around for a byte below '0'
+		if c > 9 {
+			break
+		}
+		sec = sec*10 + int64(c)
 	}
 	if i == 0 || sec > 253402300799 {
 		return parseEpoch(s)
@@ -361,6 +427,9 @@ type Reader struct {
 	MaxErrors int
 
 	br        *bufio.Reader
+	direct    bool   // the last line is a slice of br's buffer
+	block     string // see lineText
+	blockAt   int64  // the offset of block in the input
 	line      int
 	offset    int64
 	partial   []byte
@@ -395,7 +464,7 @@ func (r *Reader) Next() (Event, bool) {
 		for n > 0 && (raw[n-1] == '\n' || raw[n-1] == '\r') {
 			n--
 		}
-		text := string(raw[:n])
+		text := r.lineText(raw, n)
 		if blank(text) {
 			continue
 		}
@@ -438,12 +507,11 @@ func (r *Reader) readLine() ([]byte, bool) {
 			continue
 		}
 		if err == nil {
-			var line []byte
-			if len(r.partial) > 0 {
+			line := chunk
+			r.direct = len(r.partial) == 0
+			if !r.direct {
 				line = append(r.partial, chunk...)
 				r.partial = nil
-			} else {
-				line = chunk
 			}
 			r.offset += int64(len(line))
 			return line, true
@@ -459,9 +527,34 @@ func (r *Reader) readLine() ([]byte, bool) {
 		}
 		line := r.partial
 		r.partial = nil
+		r.direct = false
 		r.offset += int64(len(line))
 		return line, true
 	}
+}
+
+// lineText returns line[:n], of the line readLine returned last, as a
+// string. Converting each line on its own would allocate once per line;
+// instead a line that came straight from the bufio.Reader's buffer is cut
+// from a string that holds it and everything buffered after it, so that
+// the lines that follow are cut from it too: one allocation and one copy
+// per buffer rather than per line. (Those strings keep their block alive:
+// a few buffers' worth, for the calls and names a Builder remembers.)
+func (r *Reader) lineText(line []byte, n int) string {
+	if !r.direct {
+		return string(line[:n])
+	}
+	start := r.offset - int64(len(line))
+	if start < r.blockAt || start+int64(len(line)) > r.blockAt+int64(len(r.block)) {
+		rest, _ := r.br.Peek(r.br.Buffered())
+		var b strings.Builder
+		b.Grow(len(line) + len(rest))
+		b.Write(line)
+		b.Write(rest)
+		r.block, r.blockAt = b.String(), start
+	}
+	i := int(start - r.blockAt)
+	return r.block[i : i+n]
 }
 
 // detect decides the format from the first non-empty line and reports

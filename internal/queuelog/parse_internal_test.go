@@ -2,11 +2,13 @@ package queuelog
 
 import (
 	"errors"
+	"io"
 	"math/rand/v2"
 	"reflect"
 	"strconv"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -123,6 +125,106 @@ func TestParseLineReference(t *testing.T) {
 	}
 }
 
+// TestParseLineManyFields: lines with more separators than parseLine
+// records in its first scan, and separators at every offset in a word.
+func TestParseLineManyFields(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var slab dataSlab
+	for range 50000 {
+		fields := []string{"1764230400"}
+		for range 4 + rng.IntN(36) {
+			fields = append(fields, strings.Repeat("x", rng.IntN(12)))
+		}
+		fields[4] = "KIND"
+		line := strings.Join(fields, "|")
+		want, wantErr := refParseLine(line)
+		var got Event
+		err := parseLine(&got, line, &slab)
+		if !reflect.DeepEqual(got, want) || !sameError(err, wantErr) || cap(got.Data) != len(got.Data) {
+			t.Fatalf("parseLine(%q) = %#v, %v; want %#v, %v", line, got, err, want, wantErr)
+		}
+	}
+}
+
+func TestPipes(t *testing.T) {
+	for b := range 256 {
+		for pos := range 8 {
+			// b at pos, among bytes that are and are not '|'.
+			for _, fill := range []byte{0, '|', 0x7d, 0xfc, 0xff, 'a'} {
+				var w [8]byte
+				for i := range w {
+					w[i] = fill
+				}
+				w[pos] = byte(b)
+				var want uint64
+				for i, c := range w {
+					if c == '|' {
+						want |= 0x80 << (8 * i)
+					}
+				}
+				if got := pipes(load64(string(w[:]), 0)); got != want {
+					t.Fatalf("pipes(%q) = %#x, want %#x", w, got, want)
+				}
+			}
+		}
+	}
+}
+
+// TestLineText: the lines a Reader cuts from blocks of its buffer are the
+// lines of the input, however the input arrives: in one piece, a byte or
+// half a buffer at a time, with lines longer than the buffer, with and
+// without a last newline.
+func TestLineText(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	var in strings.Builder
+	in.WriteString("1764230400|1.0|q|a|FIRST\n") // a pipe file
+	for i := range 20000 {
+		line := strings.TrimRight(randomLine(rng), "\r\n")
+		if i%5000 == 7 {
+			line = "1764230400|1.1|q|a|K|" + strings.Repeat("x", 70000+i)
+		}
+		in.WriteString(line)
+		in.WriteString([]string{"\n", "\r\n"}[rng.IntN(2)])
+	}
+	in.WriteString("1764230400|1.2|q|a|LAST")
+	data := in.String()
+	read := func(src io.Reader) []Event {
+		r := NewReader(src)
+		var out []Event
+		for {
+			e, ok := r.Next()
+			if !ok {
+				break
+			}
+			out = append(out, e)
+		}
+		if r.Err() != nil {
+			t.Fatal(r.Err())
+		}
+		return out
+	}
+	// Each Raw is its line, as splitting the input gives it.
+	want := read(strings.NewReader(data))
+	if len(want) < 3000 {
+		t.Fatalf("%d events", len(want))
+	}
+	lines := strings.Split(data, "\n")
+	for _, e := range want {
+		if raw := strings.TrimRight(lines[e.Line-1], "\r"); e.Raw != raw {
+			t.Fatalf("line %d: Raw %q, want %q", e.Line, e.Raw, raw)
+		}
+	}
+	for name, src := range map[string]io.Reader{
+		"one byte": iotest.OneByteReader(strings.NewReader(data)),
+		"half":     iotest.HalfReader(strings.NewReader(data)),
+		"data+err": iotest.DataErrReader(strings.NewReader(data)),
+	} {
+		if got := read(src); !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: events differ", name)
+		}
+	}
+}
+
 func sameError(a, b error) bool {
 	if a == nil || b == nil {
 		return a == b
@@ -155,6 +257,9 @@ func TestFingerprintReference(t *testing.T) {
 		if got, want := e.fingerprint(), refFingerprint(e); got != want {
 			t.Fatalf("fingerprint of %#v: %x, want %x", e, got, want)
 		}
+	}
+	if fnvPrime8 != fnvZeros[8] {
+		t.Errorf("fnvPrime8 = %#x, want %#x", uint64(fnvPrime8), fnvZeros[8])
 	}
 	p := uint64(1)
 	for i, z := range fnvZeros {

@@ -1,7 +1,6 @@
 package queuelog
 
 import (
-	"cmp"
 	"math/bits"
 	"slices"
 	"time"
@@ -127,14 +126,31 @@ type seenEntry struct {
 	at    time.Time
 }
 
-// entries lists the set by fingerprint.
+// entries lists the set by fingerprint. The fingerprints alone are
+// sorted, as numbers, which is several times faster than sorting the
+// entries with a comparison function; each is then looked up again.
 func (s *seenSet) entries() []seenEntry {
-	out := make([]seenEntry, 0, s.n)
+	fps := make([]uint64, 0, s.n)
 	for _, e := range s.slots {
 		if e.used != 0 {
-			out = append(out, seenEntry{fp: e.fp, count: e.count, at: time.Unix(e.sec, int64(e.nsec)).UTC()})
+			fps = append(fps, e.fp)
 		}
 	}
-	slices.SortFunc(out, func(a, b seenEntry) int { return cmp.Compare(a.fp, b.fp) })
+	slices.Sort(fps)
+	out := make([]seenEntry, len(fps))
+	for i, fp := range fps {
+		e := s.lookup(fp)
+		out[i] = seenEntry{fp: fp, count: e.count, at: time.Unix(e.sec, int64(e.nsec)).UTC()}
+	}
 	return out
+}
+
+// lookup returns the entry for fp, which is in the set.
+func (s *seenSet) lookup(fp uint64) *seenSlot {
+	mask := uint64(len(s.slots) - 1)
+	for i := s.home(fp); ; i = (i + 1) & mask {
+		if sl := &s.slots[i]; sl.fp == fp && sl.used != 0 {
+			return sl
+		}
+	}
 }

@@ -1,12 +1,14 @@
 package queuelog
 
 import (
+	"cmp"
 	"encoding/base64"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -96,10 +98,13 @@ type builderState struct {
 	// Calls is how states before call_table listed recent calls: they
 	// are read, not written.
 	Calls []callEntry `json:"calls,omitempty"`
-	// CallTable is the recent calls (base64 of encodeCalls): one object
-	// per call with times in RFC 3339 made a busy center's state about
-	// 1 MB, saved with every batch of an import.
-	CallTable string         `json:"call_table,omitempty"`
+	// CallTable is the recent calls (encodeCalls; base64 in the JSON):
+	// one object per call with times in RFC 3339 made a busy center's
+	// state about 1 MB, saved with every batch of an import. As a []byte
+	// it is encoded straight into the output, where a string of base64
+	// would be copied and then scanned for characters to escape; the
+	// bytes are the same either way.
+	CallTable []byte         `json:"call_table,omitempty"`
 	Pending   []pendingState `json:"pending,omitempty"`
 	Agents    []agentEntry   `json:"agents,omitempty"`
 }
@@ -144,7 +149,7 @@ type agentEntry struct {
 // completed records and sessions first: they are not part of the state.
 func (b *Builder) MarshalState() ([]byte, error) {
 	st := builderState{Now: b.now, LastPrune: b.lastPrune, Stats: b.stats}
-	for _, v := range b.open {
+	for _, v := range b.open.all() {
 		st.Open = append(st.Open, openState{Rec: v.rec, Connected: v.connected, Entered: v.entered})
 	}
 	slices.SortFunc(st.Open, func(x, y openState) int {
@@ -153,7 +158,7 @@ func (b *Builder) MarshalState() ([]byte, error) {
 		}
 		return strings.Compare(x.Rec.CallID+"\x00"+x.Rec.Queue, y.Rec.CallID+"\x00"+y.Rec.Queue)
 	})
-	st.CallTable = base64.StdEncoding.EncodeToString(encodeCalls(b.calls))
+	st.CallTable = encodeCalls(b.calls)
 	index := make(map[*visit]int, len(b.pending))
 	for i, p := range b.pending {
 		index[p] = i
@@ -198,8 +203,12 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 		return nil, fmt.Errorf("queuelog: restore builder: %w", err)
 	}
 	b.now, b.lastPrune, b.stats = st.Now, st.LastPrune, st.Stats
+	b.nextPrune = b.lastPrune.Add(time.Hour)
 	for _, o := range st.Open {
-		b.open[visitKey{o.Rec.CallID, o.Rec.Queue}] = &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered}
+		if v := b.open.get(o.Rec.CallID, o.Rec.Queue); v != nil {
+			b.open.remove(v) // as a map would replace it
+		}
+		b.open.push(b.open.byCall[o.Rec.CallID], &visit{rec: o.Rec, connected: o.Connected, entered: o.Entered})
 	}
 	for _, c := range st.Calls {
 		cs := &callState{id: c.ID, visits: c.Visits, did: c.DID, last: c.Last}
@@ -208,17 +217,20 @@ func RestoreBuilder(cfg Config, data []byte) (*Builder, error) {
 		}
 		b.calls[c.ID] = cs
 	}
-	if st.CallTable != "" {
-		raw, err := base64.StdEncoding.DecodeString(st.CallTable)
-		if err != nil {
-			return nil, fmt.Errorf("queuelog: restore builder: call table: %w", err)
-		}
-		if err := decodeCalls(raw, b.calls); err != nil {
-			return nil, fmt.Errorf("queuelog: restore builder: %w", err)
-		}
+	if err := decodeCalls(st.CallTable, b.calls); err != nil {
+		return nil, fmt.Errorf("queuelog: restore builder: %w", err)
 	}
+	ages := make([]callAge, 0, len(b.calls))
 	for _, cs := range b.calls {
-		b.ages.push(callAge{cs.last.Unix(), cs})
+		ages = append(ages, callAge{cs.last.Unix(), cs})
+	}
+	// In time order, they all go to the back of the queue.
+	slices.SortFunc(ages, func(x, y callAge) int { return cmp.Compare(x.sec, y.sec) })
+	for _, a := range ages {
+		b.ages.push(a)
+	}
+	if len(st.Pending) > 0 {
+		b.releaseSec = math.MinInt64 // look at them all on the next line
 	}
 	for _, p := range st.Pending {
 		b.pending = append(b.pending, &visit{rec: p.Rec, releaseAt: p.ReleaseAt, entered: p.Entered,
@@ -258,7 +270,7 @@ func (b *Builder) OpenCounts() (calls, pending, spans int) {
 			spans++
 		}
 	}
-	return len(b.open), len(b.pending), spans
+	return b.open.n, len(b.pending), spans
 }
 
 // encodeCalls writes the recent calls in id order, each as its id,
@@ -275,9 +287,15 @@ func encodeCalls(calls map[string]*callState) []byte {
 		buf = binary.AppendVarint(buf, t.Unix())
 		buf = binary.AppendUvarint(buf, uint64(t.Nanosecond()))
 	}
-	for _, id := range sortedKeys(calls) {
-		cs := calls[id]
-		str(id)
+	// The calls are sorted themselves, by id (their key), rather than
+	// their keys, to save looking each one up again.
+	sorted := make([]*callState, 0, len(calls))
+	for _, cs := range calls {
+		sorted = append(sorted, cs)
+	}
+	slices.SortFunc(sorted, func(x, y *callState) int { return strings.Compare(x.id, y.id) })
+	for _, cs := range sorted {
+		str(cs.id)
 		buf = binary.AppendUvarint(buf, uint64(cs.visits))
 		str(cs.did)
 		tm(cs.last)

@@ -1,6 +1,8 @@
 package queuelog
 
 import (
+	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"reflect"
 	"testing"
@@ -40,10 +42,14 @@ func TestCallTable(t *testing.T) {
 	if err := json.Unmarshal(state, &st); err != nil {
 		t.Fatal(err)
 	}
-	if st.CallTable == "" || len(st.Calls) != 0 {
+	if len(st.CallTable) == 0 || len(st.Calls) != 0 {
 		t.Fatalf("saved state: call table %q, %d calls as objects; want the table only", st.CallTable, len(st.Calls))
 	}
-	st.CallTable = ""
+	// The table is written as it was when it was a string of base64.
+	if want := `"call_table":"` + base64.StdEncoding.EncodeToString(encodeCalls(calls)) + `"`; !bytes.Contains(state, []byte(want)) {
+		t.Errorf("saved state %s does not hold %s", state, want)
+	}
+	st.CallTable = nil
 	for _, id := range sortedKeys(calls) {
 		c := calls[id]
 		closed := map[string]time.Time{}
