@@ -289,7 +289,7 @@ func (im *importer) stop() error {
 
 // take moves what the Builder completed into the current batch.
 func (im *importer) take() {
-	cs, ss := im.builder.Take()
+	cs, ss := im.builder.TakeReused() // converted before the next Add
 	b := im.cur
 	for _, c := range cs {
 		r := im.res.fromQueueLog(im.st.id, c)

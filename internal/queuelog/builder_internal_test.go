@@ -319,3 +319,43 @@ func TestOpenVisits(t *testing.T) {
 		}
 	}
 }
+
+// TestTakeReused: TakeReused hands out what Take would, in the memory of
+// the records before, and a record's unanswered rings are not that memory.
+func TestTakeReused(t *testing.T) {
+	cfg := Config{WrapUpPauseReasons: []string{"Wrapup"}}
+	events := randomEvents(rand.New(rand.NewPCG(18, 19)), 20000)
+	taken, reused := NewBuilder(cfg), NewBuilder(cfg)
+	var want, got, kept []ContactRecord
+	var wantS, gotS []AgentSession
+	arrays := map[*ContactRecord]bool{}
+	for _, e := range events {
+		taken.Add(e)
+		reused.Add(e)
+		c, s := taken.Take()
+		for _, r := range c {
+			r.Unanswered = slices.Clone(r.Unanswered)
+			want = append(want, r)
+		}
+		wantS = append(wantS, s...)
+		c, s = reused.TakeReused()
+		if len(c) > 0 {
+			arrays[&c[:1][0]] = true
+		}
+		got = append(got, c...) // shares c's unanswered rings
+		kept = append(kept, c...)
+		gotS = append(gotS, s...)
+	}
+	if len(want) < 1000 {
+		t.Fatalf("only %d records", len(want))
+	}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(gotS, wantS) {
+		t.Fatal("TakeReused handed out other records or sessions than Take")
+	}
+	if !reflect.DeepEqual(kept, want) {
+		t.Error("the unanswered rings of records handed out changed")
+	}
+	if len(arrays) > 8 {
+		t.Errorf("records handed out from %d arrays: the memory is not reused", len(arrays))
+	}
+}
