@@ -183,6 +183,9 @@ func TestKillLoop(t *testing.T) {
 	for name, dsn := range engineDSNs(t, "clean") {
 		t.Run(name, func(t *testing.T) {
 			crashDSN := engineDSNs(t, "crash")[name]
+			// The clean database and the crashed one key their events under
+			// one secret, as the same database would before and after a crash.
+			sameEventKey(t, dsn, crashDSN)
 			if out, err := child(dsn).CombinedOutput(); err != nil {
 				t.Fatalf("clean import: %v: %s", err, out)
 			}
@@ -242,8 +245,25 @@ func TestKillLoop(t *testing.T) {
 	}
 }
 
-var ccTables = []string{"cc_queues", "cc_agent_aliases", "cc_streams", "cc_event_blocks", "cc_event_keys", "cc_import_files", "cc_import_errors",
+var ccTables = []string{"cc_queues", "cc_agent_aliases", "cc_streams", "cc_event_key_scheme", "cc_event_blocks", "cc_event_keys", "cc_import_files", "cc_import_errors",
 	"cc_contact_records", "cc_agent_sessions", "cc_rollups"}
+
+// sameEventKey gives the databases at dsns one event key scheme and
+// secret (cc_event_key_scheme), which an import otherwise draws at random.
+func sameEventKey(t *testing.T, dsns ...string) {
+	t.Helper()
+	for _, dsn := range dsns {
+		db, err := openMigrated(context.Background(), dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = db.Write.Exec(`INSERT INTO cc_event_key_scheme (id, scheme, secret) VALUES (1, 2, '000102030405060708090a0b0c0d0e0f')`)
+		db.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
 
 func dumpDSN(t *testing.T, dsn string) map[string][]string {
 	t.Helper()

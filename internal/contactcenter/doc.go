@@ -15,8 +15,11 @@
 // # Idempotent and crash-safe
 //
 // Every event is stored once, under its idempotency key (its time and a
-// 64-bit hash of its fields and occurrence, see queuelog.Event.Key); an
-// event already stored is skipped before it reaches the Builder, so
+// 64-bit hash of its fields and occurrence: SipHash-2-4 under a secret the
+// database draws when it first stores queue_log events, or SHA-256 in a
+// database that stored them before; see cc_event_key_scheme and
+// queuelog.Event.KeyHashWith); an event already stored is skipped before
+// it reaches the Builder, so
 // importing a file twice, or the database export of a file already
 // imported, changes nothing. Raw events are stored a batch at a time: one
 // cc_event_blocks row holds the bodies of a run of a stream's events, and

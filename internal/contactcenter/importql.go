@@ -118,11 +118,17 @@ func (s *Service) ImportQueueLog(ctx context.Context, paths []string, opt Import
 		return ImportReport{}, err
 	}
 	defer unlock()
+	// Before the stream is created: a database with none keys its events
+	// by the newer scheme.
+	scheme, err := s.eventKeyScheme(ctx)
+	if err != nil {
+		return ImportReport{}, err
+	}
 	im, err := s.newImporter(ctx, opt.Stream, kindQueueLog)
 	if err != nil {
 		return ImportReport{}, err
 	}
-	im.conn = conn
+	im.conn, im.scheme = conn, scheme
 	if s.DB.Dialect == store.SQLite {
 		// A multi-row INSERT that may fail half-way keeps a statement
 		// journal; in a temporary file that is a write system call per page.
@@ -200,6 +206,7 @@ type importer struct {
 	opts    streamOptions
 	maxSeen int64 // newest event time stored when the run began, or read since
 	keys    *keyCache
+	scheme  keyScheme         // how the database keys queue_log events
 	dup     map[eventKey]bool // markRepeats' scratch, kept to be reused
 	repeats []bool            // and its result
 	conn    *sql.Conn         // PostgreSQL: the connection holding the stream's lock
@@ -491,7 +498,7 @@ func (im *importer) file(ctx context.Context, path string, follow bool) error {
 		// Read to the end of what the file has now, a chunk ahead.
 		offset := fr.r.Offset()
 		stop := make(chan struct{})
-		chunks := readAhead(ctx, fr.r, fr.lines, im.opt.BatchLines, stop)
+		chunks := readAhead(ctx, fr.r, im.scheme, fr.lines, im.opt.BatchLines, stop)
 		quit := func(err error) error {
 			close(stop)
 			for range chunks {

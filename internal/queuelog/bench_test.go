@@ -127,3 +127,26 @@ func BenchmarkParse(b *testing.B) {
 	}
 	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
 }
+
+// BenchmarkKeyHash and BenchmarkKeyHashWith compare the two 64-bit
+// idempotency keys an import stores: SHA-256 and keyed SipHash-2-4.
+func BenchmarkKeyHash(b *testing.B) {
+	e, err := queuelog.ParseLine("1700000000|1700000000.1|sales|Bob|COMPLETECALLER|20|120|1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		_ = e.KeyHash()
+	}
+}
+
+func BenchmarkKeyHashWith(b *testing.B) {
+	e, err := queuelog.ParseLine("1700000000|1700000000.1|sales|Bob|COMPLETECALLER|20|120|1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	k := queuelog.HashKey{1, 2}
+	for b.Loop() {
+		_ = e.KeyHashWith(k)
+	}
+}

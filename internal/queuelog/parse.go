@@ -70,13 +70,18 @@ func (e Event) KeyHash() int64 {
 	return int64(binary.BigEndian.Uint64(d[:8]))
 }
 
-// digest is the SHA-256 that Key and KeyHash are cut from: the event's
-// time (seconds, then nanoseconds), each normalised field preceded by its
-// length, then the occurrence, big-endian. The input is assembled in one
-// buffer so that it is hashed in one call.
+// digest is the SHA-256 that Key and KeyHash are cut from, of keyInput.
 func (e Event) digest() [sha256.Size]byte {
 	var stack [256]byte
-	buf := binary.BigEndian.AppendUint64(stack[:0], uint64(e.Time.Unix()))
+	return sha256.Sum256(e.keyInput(stack[:0]))
+}
+
+// keyInput appends what the idempotency keys hash to buf: the event's
+// time (seconds, then nanoseconds), each normalised field preceded by its
+// length, then the occurrence, big-endian. It is assembled in one buffer
+// so that it is hashed in one call.
+func (e Event) keyInput(buf []byte) []byte {
+	buf = binary.BigEndian.AppendUint64(buf, uint64(e.Time.Unix()))
 	buf = binary.BigEndian.AppendUint32(buf, uint32(e.Time.Nanosecond()))
 	field := func(s string) {
 		buf = binary.BigEndian.AppendUint32(buf, uint32(len(s)))
@@ -89,8 +94,7 @@ func (e Event) digest() [sha256.Size]byte {
 	for _, d := range trimTrailingEmpty(e.Data) {
 		field(d)
 	}
-	buf = binary.BigEndian.AppendUint32(buf, uint32(e.Occurrence))
-	return sha256.Sum256(buf)
+	return binary.BigEndian.AppendUint32(buf, uint32(e.Occurrence))
 }
 
 // fingerprint is a cheap hash (FNV-1a, inlined so it allocates nothing)
