@@ -13,4 +13,7 @@ CREATE TABLE cc_event_key_scheme (
 );
 
 -- +goose Down
+-- Going down forgets the secret: the keys stored under it can no longer be
+-- matched, so a later import would store again events already stored.
+-- Go down only with a database restored from before this migration.
 DROP TABLE cc_event_key_scheme;
