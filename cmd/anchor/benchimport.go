@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -23,7 +24,9 @@ import (
 // wall time, CPU and peak memory. Rounds alternate which goes first, and
 // the medians are what to quote: the machines are shared and noisy.
 func runBenchImport(ctx context.Context, e *env, args []string) error {
-	fs, _ := flags(e, "bench import")
+	// No --db: each round makes its own databases (--dir).
+	fs := flag.NewFlagSet("anchor bench import", flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
 	rounds := fs.Int("rounds", 3, "how many times to run each")
 	dir := fs.String("dir", "", "where to write the databases (each removed after its round); default: beside FILE")
 	self := fs.String("anchor", "", "the anchor command to time (a path, then arguments if any); default: this binary")

@@ -296,21 +296,25 @@ func (s *Service) storeRows(ctx context.Context, tx *sql.Tx, conn *sql.Conn, tab
 	case s.DB.Dialect == store.SQLite:
 		return store.InsertRows(ctx, tx, table, cols, rows, tail)
 	}
-	all := make([][]any, n)
 	var vals []store.Value
-	for i := range all {
+	row := func(i int, dst []any) []any {
 		vals = rows.AppendRow(vals[:0], i)
-		all[i] = make([]any, len(vals))
-		for j, v := range vals {
-			all[i][j] = v.Any()
+		for _, v := range vals {
+			dst = append(dst, v.Any())
 		}
+		return dst
 	}
 	if conn != nil {
+		all := make([][]any, n)
+		for i := range all {
+			all[i] = row(i, make([]any, 0, len(cols)))
+		}
 		return copyRows(ctx, conn, table, cols, all)
 	}
 	ins := newBulk(ctx, tx, s.DB.Dialect, table, cols, tail)
-	for _, row := range all {
-		if err := ins.add(row...); err != nil {
+	for i := range n {
+		ins.args = row(i, ins.args)
+		if err := ins.add(); err != nil {
 			return err
 		}
 	}

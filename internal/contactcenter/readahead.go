@@ -41,11 +41,11 @@ type readerMark struct {
 const chunkEvents = 512
 
 // readAhead reads r until it has nothing more to give, keying its events
-// by keys, in chunks sent on
-// the returned channel, which is closed after the chunk with eof. A batch
-// ends once batchLines lines have been read since lines (the Reader's
-// count at the last batch's end). It stops early when stop is closed.
-func readAhead(ctx context.Context, r *queuelog.Reader, keys keyScheme, lines, batchLines int, stop <-chan struct{}) <-chan readChunk {
+// by scheme, in chunks sent on the returned channel, which is closed after
+// the chunk with eof. A batch ends once batchLines lines have been read
+// since lines (the Reader's count at the last batch's end). It stops early
+// when stop is closed.
+func readAhead(ctx context.Context, r *queuelog.Reader, scheme keyScheme, lines, batchLines int, stop <-chan struct{}) <-chan readChunk {
 	const ahead = 4
 	out := make(chan readChunk, ahead)
 	go func() {
@@ -65,7 +65,7 @@ func readAhead(ctx context.Context, r *queuelog.Reader, keys keyScheme, lines, b
 					break
 				}
 				c.events = append(c.events, e)
-				c.keys = append(c.keys, eventKey{store.Millis(e.Time), keys.hash(&e)})
+				c.keys = append(c.keys, eventKey{store.Millis(e.Time), scheme.hash(&e)})
 			}
 			c.offset, c.lines = r.Offset(), r.Lines()
 			if c.eof || c.lines-lines >= batchLines {

@@ -237,7 +237,6 @@ func (c *cachingConn) insertRows(ctx context.Context, query string, f *feed) (dr
 	if err := c.raw.exec(`CREATE VIRTUAL TABLE IF NOT EXISTS ` + vt + ` USING ` + rowsModule + `(` + strconv.Itoa(f.n) + `)`); err != nil {
 		return nil, err
 	}
-	f.at = -1
 	defer func() {
 		libc.Xfree(c.raw.tls, f.buf)
 		f.buf, f.size = 0, 0
@@ -354,7 +353,6 @@ type (
 	}
 	rowsCursorC struct {
 		base sqlite3.Tsqlite3_vtab_cursor
-		n    int32
 		slot int32
 	}
 )
@@ -442,7 +440,7 @@ func rowsOpen(tls *libc.TLS, pVtab, ppCursor uintptr) int32 {
 	if p == 0 {
 		return sqlite3.SQLITE_NOMEM
 	}
-	*cAt[rowsCursorC](p) = rowsCursorC{base: sqlite3.Tsqlite3_vtab_cursor{FpVtab: pVtab}, n: cAt[rowsTableC](pVtab).n, slot: -1}
+	*cAt[rowsCursorC](p) = rowsCursorC{base: sqlite3.Tsqlite3_vtab_cursor{FpVtab: pVtab}, slot: -1}
 	*cAt[uintptr](ppCursor) = p
 	return sqlite3.SQLITE_OK
 }
@@ -491,7 +489,7 @@ func rowsEOF(_ *libc.TLS, pCursor uintptr) int32 {
 func rowsColumn(tls *libc.TLS, pCursor, ctx uintptr, col int32) int32 {
 	c := cAt[rowsCursorC](pCursor)
 	f := feeds.get(int64(c.slot))
-	if f == nil || col >= c.n {
+	if f == nil || int(col) >= f.n {
 		// feed: read only when a query selects it.
 		sqlite3.Xsqlite3_result_int64(tls, ctx, int64(c.slot))
 		return sqlite3.SQLITE_OK
